@@ -1,0 +1,1 @@
+"""School portfolio and document archive service."""

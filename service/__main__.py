@@ -1,0 +1,103 @@
+"""Command line: ``python -m service COMMAND``.
+
+run            start the embedded stores (unless MONGODB_URI and S3_ENDPOINT are set), seed the
+               demo school on first start, and serve http://HOST:PORT. Ctrl-C stops everything.
+serve          serve against the configured stores only (production; what the Dockerfile runs).
+seed-demo      create the demo school in the configured stores if it has no pupils yet.
+sweep-orphans  remove objects without metadata older than ORPHAN_GRACE_SECONDS; print a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from dataclasses import replace
+from datetime import date
+
+from service.settings import Settings
+
+log = logging.getLogger("service")
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from service.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,  # URLs carry pupil ids; the access log of the access issue records who saw what
+        timeout_graceful_shutdown=10,
+    )
+
+
+async def _with_stores(settings: Settings, action: str) -> None:
+    from service.demo import seed_demo
+    from service.jobs.sweep_orphans import sweep_orphans
+    from service.lifespan import open_stores
+
+    stores = await open_stores(settings)
+    try:
+        if action == "seed":
+            seeded = await seed_demo(settings=settings, stores=stores, today=date.today())  # noqa: DTZ011
+            print("demo school created" if seeded else "the school already has pupils; nothing seeded")
+        elif action == "sweep":
+            print(await sweep_orphans(settings=settings, stores=stores))
+    finally:
+        await stores.close()
+
+
+def _run(settings: Settings) -> int:
+    from service.embedded import EmbeddedStores
+
+    embedded: EmbeddedStores | None = None
+    if os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"):
+        log.info("using the stores named by MONGODB_URI and S3_ENDPOINT")
+    else:
+        embedded = EmbeddedStores(
+            data_dir=settings.data_dir.resolve(),
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+        log.info("starting embedded SecantusDB and SeaweedFS under %s ...", settings.data_dir)
+        embedded.start()
+        settings = replace(settings, mongodb_uri=embedded.mongodb_uri, s3_endpoint=embedded.s3_endpoint)
+    try:
+        asyncio.run(_with_stores(settings, "seed"))
+        print(
+            f"\n  Архив документов: http://{settings.host}:{settings.port}"
+            "   (API: /schema, проверка: /health)\n"
+        )
+        _serve(settings)
+    finally:
+        if embedded is not None:
+            log.info("stopping embedded stores")
+            embedded.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from service.app import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["run", "serve", "seed-demo", "sweep-orphans"])
+    args = parser.parse_args(argv)
+    configure_logging()
+    settings = Settings.from_env()
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "serve":
+        _serve(settings)
+        return 0
+    asyncio.run(_with_stores(settings, "seed" if args.command == "seed-demo" else "sweep"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The composition root: the only place that wires routes, dependencies, lifespan and errors."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from PIL import Image
+
+from service.lifespan import lifespan_for
+from service.problems import EXCEPTION_HANDLERS
+from service.routes.dependencies import DEPENDENCIES
+from service.routes.documents import DocumentController
+from service.routes.health import HealthController
+from service.routes.students import StudentController
+from service.settings import Settings
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pypdf narrates every repair of a damaged file at WARNING; that is routine here.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def create_app(settings: Settings, *, sweep_at_start: bool = True) -> Litestar:
+    # Pillow's decompression-bomb guard is process-wide; the service checks every frame against
+    # the same limit before decoding it.
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
+    return Litestar(
+        route_handlers=[HealthController, StudentController, DocumentController],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan_for(settings, sweep_at_start=sweep_at_start)],
+        state=_state(settings),
+        request_max_body_size=settings.max_request_bytes,
+        multipart_form_part_limit=50,
+        openapi_config=OpenAPIConfig(
+            title="Архив документов и портфолио обучающихся",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+    )
+
+
+def _state(settings: Settings) -> object:
+    from litestar.datastructures import State
+
+    return State({"settings": settings})

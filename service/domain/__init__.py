@@ -1,0 +1,1 @@
+"""Business rules: ingest, portfolio assembly, and the pieces they share."""

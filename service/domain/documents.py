@@ -1,0 +1,192 @@
+"""Ingest and retrieval of pupils' documents.
+
+Consistency invariant (kept by ``DocumentService.upload``): the original and its thumbnail are
+written to S3 *before* the metadata record is inserted, and a document is visible only through
+its metadata. A crash between the two steps leaves only unreferenced objects, which
+``jobs.sweep_orphans`` removes once they are older than the grace period; it never leaves
+metadata that points at nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO
+
+import anyio
+
+from service.domain.filenames import safe_filename
+from service.domain.inspection import Inspection, inspect_upload
+from service.domain.metadata import parse_document_metadata
+from service.domain.students import StudentService
+from service.errors import FileTooLarge, InvalidInput, NotFound
+from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts
+from service.settings import Settings
+from service.storage.mongo import DocumentRepository, utcnow
+from service.storage.objects import ObjectStore
+
+log = logging.getLogger(__name__)
+
+MSG_DOCUMENT_NOT_FOUND = "Документ не найден."
+MSG_NO_FILE = "Выберите файл для загрузки."
+
+
+def object_prefix(school_id: str, document_id: str) -> str:
+    """Keys are built from ids only: the user's file name never reaches S3."""
+    return f"schools/{school_id}/documents/{document_id}/"
+
+
+def document_id_from_key(key: str) -> str | None:
+    parts = key.split("/")
+    if len(parts) == 5 and parts[0] == "schools" and parts[2] == "documents":
+        return parts[3]
+    return None
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    document: Document
+    created: bool  # False: the same bytes were already stored for this pupil
+
+
+class DocumentService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        documents: DocumentRepository,
+        students: StudentService,
+        objects: ObjectStore,
+    ) -> None:
+        self._settings = settings
+        self._documents = documents
+        self._students = students
+        self._objects = objects
+
+    def size_limit(self, kind: DocumentKind) -> int:
+        return self._settings.max_work_bytes if kind in FREE_FORM_KINDS else self._settings.max_scan_bytes
+
+    async def upload(
+        self,
+        *,
+        school_id: str,
+        student_id: str,
+        fields: Mapping[str, str | None],
+        fh: BinaryIO | None,
+        filename: str | None,
+        today: date,
+    ) -> UploadOutcome:
+        """Validate, store and record one file for a pupil.
+
+        Raises:
+            NotFound: no such pupil in this school.
+            InvalidInput: a metadata field is wrong or the file is missing.
+            FileTooLarge: over the limit for the document kind.
+            UnsupportedFileType / UnreadableFile: the bytes cannot be archived as they are.
+            StoreUnavailable: MongoDB or S3 did not answer; nothing visible was written.
+        """
+        await self._students.get(school_id, student_id)
+        metadata = parse_document_metadata(fields, today=today)
+        if fh is None:
+            raise InvalidInput(MSG_NO_FILE, field="file")
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(0)
+        limit = self.size_limit(metadata.kind)
+        if size > limit:
+            raise FileTooLarge(
+                f"Файл слишком большой: {size / 1024 / 1024:.1f} МБ. "
+                f"Для этого вида документа допускается не более {limit // (1024 * 1024)} МБ."
+            )
+
+        inspection: Inspection = await anyio.to_thread.run_sync(
+            lambda: inspect_upload(
+                fh,
+                free_form=metadata.kind in FREE_FORM_KINDS,
+                max_image_pixels=self._settings.max_image_pixels,
+            )
+        )
+        existing = await self._documents.find_by_sha256(school_id, student_id, inspection.sha256)
+        if existing is not None:
+            return UploadOutcome(existing, created=False)
+
+        document_id = str(uuid.uuid4())
+        prefix = object_prefix(school_id, document_id)
+        document = Document(
+            id=document_id,
+            school_id=school_id,
+            student_id=student_id,
+            metadata=metadata,
+            file=FileFacts(
+                media_type=inspection.media_type,
+                size=inspection.size,
+                sha256=inspection.sha256,
+                pages=inspection.pages,
+                is_scan=inspection.is_scan,
+            ),
+            original_filename=safe_filename(filename),
+            object_key=prefix + "original",
+            thumbnail_key=prefix + "thumbnail.jpg",
+            created_at=utcnow(),
+        )
+        tags = {"school-id": school_id, "document-id": document_id}
+        # Step 1: objects. Nothing is visible yet.
+        await self._objects.put_file(
+            key=document.object_key,
+            fh=fh,
+            length=inspection.size,
+            content_type=inspection.media_type,
+            sha256=inspection.sha256,
+            metadata=tags,
+        )
+        try:
+            await self._objects.put_bytes(
+                key=document.thumbnail_key,
+                data=inspection.thumbnail,
+                content_type="image/jpeg",
+                metadata=tags,
+            )
+            # Step 2: metadata makes the document visible.
+            inserted = await self._documents.add(document)
+        except BaseException:
+            await self._forget_objects(document)
+            raise
+        if not inserted:
+            # A concurrent upload of the same bytes won the unique index.
+            await self._forget_objects(document)
+            winner = await self._documents.find_by_sha256(school_id, student_id, inspection.sha256)
+            if winner is None:  # pragma: no cover - the index just said it exists
+                raise NotFound(MSG_DOCUMENT_NOT_FOUND)
+            return UploadOutcome(winner, created=False)
+        log.info("document stored", extra={"document_id": document_id, "size": inspection.size})
+        return UploadOutcome(document, created=True)
+
+    async def _forget_objects(self, document: Document) -> None:
+        """Best effort: if this fails too, the orphan sweep removes the objects later."""
+        with anyio.CancelScope(shield=True):
+            try:
+                await self._objects.delete([document.object_key, document.thumbnail_key])
+            except Exception:  # noqa: BLE001 - the sweep is the safety net
+                log.warning("could not remove objects of an unfinished upload; the orphan sweep will")
+
+    async def get(self, school_id: str, document_id: str) -> Document:
+        """Raises NotFound (also for a document of another school)."""
+        document = await self._documents.get(school_id, document_id)
+        if document is None:
+            raise NotFound(MSG_DOCUMENT_NOT_FOUND)
+        return document
+
+    async def list_for_student(self, school_id: str, student_id: str) -> list[Document]:
+        await self._students.get(school_id, student_id)
+        return await self._documents.list_for_student(school_id, student_id)
+
+    async def open_content(self, school_id: str, document_id: str) -> tuple[Document, AsyncIterator[bytes]]:
+        document = await self.get(school_id, document_id)
+        return document, await self._objects.open_stream(document.object_key)
+
+    async def open_thumbnail(self, school_id: str, document_id: str) -> AsyncIterator[bytes]:
+        document = await self.get(school_id, document_id)
+        return await self._objects.open_stream(document.thumbnail_key)

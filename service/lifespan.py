@@ -1,0 +1,79 @@
+"""Clients live here: built, pinged and prepared at start, closed at exit. Never module globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from litestar import Litestar
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from service.settings import Settings
+from service.storage.mongo import ensure_indexes, make_mongo_client
+from service.storage.objects import ObjectStore, make_minio_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stores:
+    mongo: AsyncMongoClient[dict[str, Any]]
+    db: AsyncDatabase[dict[str, Any]]
+    objects: ObjectStore
+
+    async def close(self) -> None:
+        await self.mongo.close()
+
+
+async def open_stores(settings: Settings) -> Stores:
+    """Connect to MongoDB and S3, create indexes and the bucket when missing.
+
+    Raises whatever the drivers raise when a server is unreachable: the service must not start
+    half-connected.
+    """
+    mongo = make_mongo_client(settings.mongodb_uri)
+    try:
+        db = mongo[settings.mongodb_db]
+        await mongo.admin.command("ping")
+        await ensure_indexes(db)
+        minio = make_minio_client(
+            settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
+        )
+        objects = ObjectStore(minio, settings.s3_bucket)
+        await objects.ensure_bucket()
+    except BaseException:
+        await mongo.close()
+        raise
+    return Stores(mongo=mongo, db=db, objects=objects)
+
+
+def lifespan_for(settings: Settings, *, sweep_at_start: bool = True) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        stores = await open_stores(settings)
+        app.state.stores = stores
+        try:
+            async with anyio.create_task_group() as tg:
+                if sweep_at_start:
+                    tg.start_soon(_sweep_quietly, settings, stores)
+                yield
+                tg.cancel_scope.cancel()
+        finally:
+            await stores.close()
+
+    return lifespan
+
+
+async def _sweep_quietly(settings: Settings, stores: Stores) -> None:
+    from service.jobs.sweep_orphans import sweep_orphans
+
+    try:
+        report = await sweep_orphans(settings=settings, stores=stores)
+        log.info("orphan sweep at start: %s", report)
+    except Exception:
+        log.warning("orphan sweep at start failed", exc_info=True)

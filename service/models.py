@@ -1,0 +1,152 @@
+"""Domain records shared by every layer: no BSON, no HTTP."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class DocumentKind(enum.StrEnum):
+    DIPLOMA = "diploma"
+    CERTIFICATE = "certificate"
+    GRAMOTA = "gramota"
+    ATTESTAT = "attestat"
+    REFERENCE = "reference"
+    CREATIVE_WORK = "creative_work"
+    PRESENTATION = "presentation"
+    OTHER = "other"
+
+
+class Category(enum.StrEnum):
+    ACADEMIC = "academic"
+    OLYMPIAD_CONTEST = "olympiad_contest"
+    SPORT = "sport"
+    GTO = "gto"
+    CREATIVE = "creative"
+    RESEARCH_PROJECT = "research_project"
+    SOCIAL_VOLUNTEER = "social_volunteer"
+    ADDITIONAL_EDUCATION = "additional_education"
+    REWARD = "reward"
+
+
+class EventLevel(enum.StrEnum):
+    SCHOOL = "school"
+    MUNICIPAL = "municipal"
+    REGIONAL = "regional"
+    INTERREGIONAL = "interregional"
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+
+
+class Result(enum.StrEnum):
+    WINNER = "winner"
+    PRIZE_WINNER = "prize_winner"
+    PARTICIPANT = "participant"
+    GTO_GOLD = "gto_gold"
+    GTO_SILVER = "gto_silver"
+    GTO_BRONZE = "gto_bronze"
+    NONE = "none"
+
+
+class Source(enum.StrEnum):
+    SCHOOL = "school"
+    OTHER_ORGANISATION = "other_organisation"
+
+
+# Kinds that may hold any file (videos, slides, archives); everything else must be a scan.
+FREE_FORM_KINDS = frozenset({DocumentKind.CREATIVE_WORK, DocumentKind.PRESENTATION})
+
+CATEGORY_TITLES_RU: dict[Category, str] = {
+    Category.ACADEMIC: "Учебные достижения",
+    Category.OLYMPIAD_CONTEST: "Олимпиады и конкурсы",
+    Category.SPORT: "Спорт",
+    Category.GTO: "ГТО",
+    Category.CREATIVE: "Творчество",
+    Category.RESEARCH_PROJECT: "Исследовательские и проектные работы",
+    Category.SOCIAL_VOLUNTEER: "Общественная и волонтёрская деятельность",
+    Category.ADDITIONAL_EDUCATION: "Дополнительное образование",
+    Category.REWARD: "Поощрения",
+}
+
+LEVEL_TITLES_RU: dict[EventLevel, str] = {
+    EventLevel.SCHOOL: "школьный уровень",
+    EventLevel.MUNICIPAL: "муниципальный уровень",
+    EventLevel.REGIONAL: "региональный уровень",
+    EventLevel.INTERREGIONAL: "межрегиональный уровень",
+    EventLevel.NATIONAL: "всероссийский уровень",
+    EventLevel.INTERNATIONAL: "международный уровень",
+}
+
+RESULT_TITLES_RU: dict[Result, str] = {
+    Result.WINNER: "победитель",
+    Result.PRIZE_WINNER: "призёр",
+    Result.PARTICIPANT: "участник",
+    Result.GTO_GOLD: "золотой знак ГТО",
+    Result.GTO_SILVER: "серебряный знак ГТО",
+    Result.GTO_BRONZE: "бронзовый знак ГТО",
+    Result.NONE: "",
+}
+
+KIND_TITLES_RU: dict[DocumentKind, str] = {
+    DocumentKind.DIPLOMA: "диплом",
+    DocumentKind.CERTIFICATE: "сертификат",
+    DocumentKind.GRAMOTA: "грамота",
+    DocumentKind.ATTESTAT: "свидетельство",
+    DocumentKind.REFERENCE: "справка",
+    DocumentKind.CREATIVE_WORK: "творческая работа",
+    DocumentKind.PRESENTATION: "презентация",
+    DocumentKind.OTHER: "другой документ",
+}
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    school_id: str
+    full_name: str
+    class_name: str
+    birth_date: date | None = None
+    external_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What staff say about a document; validated before any byte is stored."""
+
+    kind: DocumentKind
+    title: str
+    category: Category
+    academic_year: str
+    source: Source = Source.SCHOOL
+    issued_on: date | None = None
+    issuer: str | None = None
+    event: str | None = None
+    event_level: EventLevel | None = None
+    result: Result | None = None
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the service found out about the bytes themselves."""
+
+    media_type: str
+    size: int
+    sha256: str
+    pages: int | None  # None: not a scan (stored as-is, no pages in the portfolio)
+    is_scan: bool
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    school_id: str
+    student_id: str
+    metadata: DocumentMetadata
+    file: FileFacts
+    original_filename: str
+    object_key: str
+    thumbnail_key: str
+    created_at: datetime
+    extra: dict[str, str] = field(default_factory=dict)

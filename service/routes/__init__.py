@@ -1,0 +1,1 @@
+"""Thin Litestar controllers: parse, call one domain method, return a schema."""

@@ -1,0 +1,80 @@
+"""Providers wiring the domain services to the stores opened in the lifespan."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter
+
+from service.domain.documents import DocumentService
+from service.domain.portfolio_service import PortfolioService
+from service.domain.students import StudentService
+from service.errors import InvalidInput
+from service.lifespan import Stores
+from service.settings import SCHOOL_ID_PATTERN, Settings
+from service.storage.mongo import DocumentRepository, StudentRepository
+
+
+def provide_school_id(
+    state: State,
+    x_school_id: Annotated[
+        str | None,
+        HeaderParameter(
+            name="X-School-Id",
+            description="Школа (для развёртываний на несколько школ); по умолчанию SCHOOL_ID из настроек",
+        ),
+    ] = None,
+) -> str:
+    # Until accounts exist (the access issue) the school comes from this header or the settings;
+    # afterwards it comes from the signed-in user's account only.
+    settings: Settings = state.settings
+    if x_school_id is None or x_school_id == "":
+        return settings.school_id
+    if not SCHOOL_ID_PATTERN.match(x_school_id):
+        raise InvalidInput("Неверный идентификатор школы.", field="X-School-Id")
+    return x_school_id
+
+
+def provide_today() -> date:
+    return date.today()  # noqa: DTZ011 - the school's local calendar date
+
+
+def provide_student_service(state: State) -> StudentService:
+    stores: Stores = state.stores
+    return StudentService(StudentRepository(stores.db))
+
+
+def provide_document_service(
+    state: State, student_service: NamedDependency[StudentService]
+) -> DocumentService:
+    stores: Stores = state.stores
+    return DocumentService(
+        settings=state.settings,
+        documents=DocumentRepository(stores.db),
+        students=student_service,
+        objects=stores.objects,
+    )
+
+
+def provide_portfolio_service(
+    state: State, student_service: NamedDependency[StudentService]
+) -> PortfolioService:
+    stores: Stores = state.stores
+    return PortfolioService(
+        settings=state.settings,
+        documents=DocumentRepository(stores.db),
+        students=student_service,
+        objects=stores.objects,
+    )
+
+
+DEPENDENCIES: dict[str, Any] = {
+    "school_id": Provide(provide_school_id, sync_to_thread=False),
+    "today": Provide(provide_today, sync_to_thread=False),
+    "student_service": Provide(provide_student_service, sync_to_thread=False),
+    "document_service": Provide(provide_document_service, sync_to_thread=False),
+    "portfolio_service": Provide(provide_portfolio_service, sync_to_thread=False),
+}

@@ -1,0 +1,236 @@
+"""MongoDB repositories. Every query of the service lives here, and every one is scoped by
+school: indexes lead with ``school_id`` (also the shard key when one replica set is not enough).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from service.errors import Conflict
+from service.models import (
+    Category,
+    Document,
+    DocumentKind,
+    DocumentMetadata,
+    EventLevel,
+    FileFacts,
+    Result,
+    Source,
+    Student,
+)
+
+Doc = dict[str, Any]
+
+STUDENT_INDEXES = [
+    IndexModel([("school_id", ASCENDING), ("class_name", ASCENDING), ("full_name", ASCENDING)]),
+    IndexModel(
+        [("school_id", ASCENDING), ("external_id", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"external_id": {"$type": "string"}},
+        name="school_external_id_unique",
+    ),
+]
+
+DOCUMENT_INDEXES = [
+    # One stored copy of the same bytes per pupil: a repeated upload returns the first one.
+    IndexModel(
+        [("school_id", ASCENDING), ("student_id", ASCENDING), ("file.sha256", ASCENDING)],
+        unique=True,
+        name="school_student_sha256_unique",
+    ),
+    IndexModel([("school_id", ASCENDING), ("student_id", ASCENDING), ("created_at", ASCENDING)]),
+]
+
+
+def make_mongo_client(uri: str) -> AsyncMongoClient[Doc]:
+    return AsyncMongoClient(
+        uri,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        serverSelectionTimeoutMS=5000,
+        connectTimeoutMS=3000,
+        appname="school-archive",
+    )
+
+
+async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
+    await db.students.create_indexes(STUDENT_INDEXES)
+    await db.documents.create_indexes(DOCUMENT_INDEXES)
+
+
+def _date_to_bson(value: date | None) -> str | None:
+    # BSON has no date-only type; an ISO string keeps "16.05.2025" from drifting across time zones.
+    return value.isoformat() if value else None
+
+
+def _date_from_bson(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class StudentRepository:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._col = db.students
+
+    async def add(self, student: Student) -> None:
+        """Raises Conflict when the school already has a pupil with that external id."""
+        try:
+            await self._col.insert_one(
+                {
+                    "_id": student.id,
+                    "school_id": student.school_id,
+                    "full_name": student.full_name,
+                    "class_name": student.class_name,
+                    "birth_date": _date_to_bson(student.birth_date),
+                    "external_id": student.external_id,
+                    "created_at": student.created_at,
+                }
+            )
+        except DuplicateKeyError:
+            raise Conflict(
+                "Обучающийся с таким внешним идентификатором уже есть в этой школе.", field="external_id"
+            ) from None
+
+    async def get(self, school_id: str, student_id: str) -> Student | None:
+        raw = await self._col.find_one({"school_id": school_id, "_id": student_id})
+        return self._to_student(raw) if raw else None
+
+    async def list(self, school_id: str, *, class_name: str | None = None) -> list[Student]:
+        query: Doc = {"school_id": school_id}
+        if class_name is not None:
+            query["class_name"] = class_name
+        cursor = self._col.find(query).sort([("class_name", ASCENDING), ("full_name", ASCENDING)])
+        return [self._to_student(raw) async for raw in cursor]
+
+    async def count(self, school_id: str) -> int:
+        return await self._col.count_documents({"school_id": school_id})
+
+    @staticmethod
+    def _to_student(raw: Doc) -> Student:
+        return Student(
+            id=raw["_id"],
+            school_id=raw["school_id"],
+            full_name=raw["full_name"],
+            class_name=raw["class_name"],
+            birth_date=_date_from_bson(raw.get("birth_date")),
+            external_id=raw.get("external_id"),
+            created_at=raw.get("created_at"),
+        )
+
+
+class DocumentRepository:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._col = db.documents
+
+    async def add(self, document: Document) -> bool:
+        """Insert; return False when the same bytes are already stored for this pupil."""
+        try:
+            await self._col.insert_one(self._to_bson(document))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, school_id: str, document_id: str) -> Document | None:
+        raw = await self._col.find_one({"school_id": school_id, "_id": document_id})
+        return self._to_document(raw) if raw else None
+
+    async def find_by_sha256(self, school_id: str, student_id: str, sha256: str) -> Document | None:
+        raw = await self._col.find_one(
+            {"school_id": school_id, "student_id": student_id, "file.sha256": sha256}
+        )
+        return self._to_document(raw) if raw else None
+
+    async def list_for_student(self, school_id: str, student_id: str) -> list[Document]:
+        cursor = self._col.find({"school_id": school_id, "student_id": student_id}).sort(
+            [("created_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [self._to_document(raw) async for raw in cursor]
+
+    async def existing_ids(self, document_ids: Iterable[str]) -> set[str]:
+        """Which of these ids have metadata, in any school (used by the orphan sweep)."""
+        ids = list(document_ids)
+        if not ids:
+            return set()
+        cursor = self._col.find({"_id": {"$in": ids}}, projection={"_id": 1})
+        return {raw["_id"] async for raw in cursor}
+
+    async def count(self, school_id: str | None = None) -> int:
+        return await self._col.count_documents({} if school_id is None else {"school_id": school_id})
+
+    @staticmethod
+    def _to_bson(d: Document) -> Doc:
+        m = d.metadata
+        return {
+            "_id": d.id,
+            "school_id": d.school_id,
+            "student_id": d.student_id,
+            "meta": {
+                "kind": m.kind.value,
+                "title": m.title,
+                "category": m.category.value,
+                "academic_year": m.academic_year,
+                "source": m.source.value,
+                "issued_on": _date_to_bson(m.issued_on),
+                "issuer": m.issuer,
+                "event": m.event,
+                "event_level": m.event_level.value if m.event_level else None,
+                "result": m.result.value if m.result else None,
+            },
+            "file": {
+                "media_type": d.file.media_type,
+                "size": d.file.size,
+                "sha256": d.file.sha256,
+                "pages": d.file.pages,
+                "is_scan": d.file.is_scan,
+                "original_filename": d.original_filename,
+                "object_key": d.object_key,
+                "thumbnail_key": d.thumbnail_key,
+            },
+            "created_at": d.created_at,
+        }
+
+    @staticmethod
+    def _to_document(raw: Doc) -> Document:
+        m, f = raw["meta"], raw["file"]
+        created = raw["created_at"]
+        if created.tzinfo is None:  # pragma: no cover - the client is tz_aware
+            created = created.replace(tzinfo=UTC)
+        return Document(
+            id=raw["_id"],
+            school_id=raw["school_id"],
+            student_id=raw["student_id"],
+            metadata=DocumentMetadata(
+                kind=DocumentKind(m["kind"]),
+                title=m["title"],
+                category=Category(m["category"]),
+                academic_year=m["academic_year"],
+                source=Source(m["source"]),
+                issued_on=_date_from_bson(m.get("issued_on")),
+                issuer=m.get("issuer"),
+                event=m.get("event"),
+                event_level=EventLevel(m["event_level"]) if m.get("event_level") else None,
+                result=Result(m["result"]) if m.get("result") else None,
+            ),
+            file=FileFacts(
+                media_type=f["media_type"],
+                size=f["size"],
+                sha256=f["sha256"],
+                pages=f.get("pages"),
+                is_scan=f["is_scan"],
+            ),
+            original_filename=f["original_filename"],
+            object_key=f["object_key"],
+            thumbnail_key=f["thumbnail_key"],
+            created_at=created,
+        )
+
+
+def utcnow() -> datetime:
+    """Now, to the millisecond: what BSON stores, so a record reads back equal to itself."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

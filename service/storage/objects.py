@@ -1,0 +1,229 @@
+"""The S3 object store, kept S3-generic (MinIO, SeaweedFS, any AWS-compatible server).
+
+minio-py is synchronous: every call runs in a worker thread, with keyword arguments only, and
+every response is closed and its connection released.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+import anyio
+import urllib3
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from minio.error import MinioException, S3Error
+
+from service.errors import IntegrityError, NotFound, StoreUnavailable
+
+STREAM_CHUNK = 256 * 1024
+PART_SIZE = 16 * 1024 * 1024
+
+MSG_S3_DOWN = (
+    "Хранилище файлов сейчас недоступно. Ничего не сохранено; попробуйте ещё раз через несколько минут."
+)
+
+
+def make_minio_client(endpoint: str, access_key: str, secret_key: str, region: str) -> Minio:
+    """A client with short connect timeouts, so an outage is reported in seconds, not minutes."""
+    url = urlsplit(endpoint)
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=3.0, read=120.0),
+        maxsize=16,
+        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
+    )
+    return Minio(
+        endpoint=url.netloc,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=url.scheme == "https",
+        region=region,
+        http_client=http,
+    )
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    last_modified: datetime | None
+
+
+class _HashingReader(io.RawIOBase):
+    """Feeds the bytes it hands to the uploader into a SHA-256 as they stream past."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._fh.read(size)
+        self.digest.update(chunk)
+        return chunk
+
+
+_FAILURES: tuple[type[BaseException], ...] = (MinioException, urllib3.exceptions.HTTPError, OSError)
+
+
+class ObjectStore:
+    """Objects of one bucket. Keys are always built by the service, never taken from users."""
+
+    def __init__(self, client: Minio, bucket: str) -> None:
+        self._client = client
+        self.bucket = bucket
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def ensure_bucket(self) -> None:
+        """Create the bucket (with Object Lock available for retention) if it is missing."""
+
+        def run() -> None:
+            if not self._client.bucket_exists(bucket_name=self.bucket):
+                try:
+                    self._client.make_bucket(bucket_name=self.bucket, object_lock=True)
+                except S3Error as exc:
+                    if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
+
+        await self._call(run)
+
+    async def ping(self) -> None:
+        """Raises StoreUnavailable when the server does not answer or the bucket is missing."""
+
+        def run() -> None:
+            if not self._client.bucket_exists(bucket_name=self.bucket):
+                raise StoreUnavailable(f"bucket {self.bucket!r} does not exist")
+
+        await self._call(run)
+
+    # --- writing ---------------------------------------------------------------------------
+    async def put_file(
+        self, *, key: str, fh: BinaryIO, length: int, content_type: str, sha256: str, metadata: dict[str, str]
+    ) -> None:
+        """Stream a file to S3 while hashing it; the hash must equal ``sha256``.
+
+        Raises:
+            StoreUnavailable: the server did not take the object.
+            IntegrityError: the bytes changed between inspection and upload (the object is removed).
+        """
+
+        def run() -> None:
+            fh.seek(0)
+            reader = _HashingReader(fh)
+            self._client.put_object(
+                bucket_name=self.bucket,
+                object_name=key,
+                data=reader,
+                length=length,
+                content_type=content_type,
+                metadata={**metadata, "sha256": sha256},
+                part_size=PART_SIZE,
+            )
+            if reader.digest.hexdigest() != sha256:
+                self._client.remove_object(bucket_name=self.bucket, object_name=key)
+                raise IntegrityError("Файл изменился во время загрузки. Загрузите его ещё раз.")
+
+        await self._call(run)
+
+    async def put_bytes(self, *, key: str, data: bytes, content_type: str, metadata: dict[str, str]) -> None:
+        def run() -> None:
+            self._client.put_object(
+                bucket_name=self.bucket,
+                object_name=key,
+                data=io.BytesIO(data),
+                length=len(data),
+                content_type=content_type,
+                metadata=metadata,
+            )
+
+        await self._call(run)
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        """Delete the keys; raises StoreUnavailable if any of them could not be deleted."""
+
+        def run() -> None:
+            errors = list(
+                self._client.remove_objects(
+                    bucket_name=self.bucket, delete_object_list=[DeleteObject(k) for k in keys]
+                )
+            )
+            if errors:
+                raise StoreUnavailable(f"{len(errors)} objects could not be deleted")
+
+        if keys:
+            await self._call(run)
+
+    # --- reading ---------------------------------------------------------------------------
+    def read_bytes_sync(self, key: str) -> bytes:
+        """Whole object, for worker threads (portfolio assembly). Raises NotFound/StoreUnavailable."""
+        try:
+            response = self._client.get_object(bucket_name=self.bucket, object_name=key)
+        except S3Error as exc:
+            if exc.code == "NoSuchKey":
+                raise NotFound("Файл документа не найден в хранилище.") from None
+            raise StoreUnavailable(MSG_S3_DOWN) from exc
+        except _FAILURES as exc:
+            raise StoreUnavailable(MSG_S3_DOWN) from exc
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    async def read_bytes(self, key: str) -> bytes:
+        return await anyio.to_thread.run_sync(self.read_bytes_sync, key)
+
+    async def open_stream(self, key: str) -> AsyncIterator[bytes]:
+        """Open the object now (so a missing object fails before any header is sent), then
+        return an iterator that streams it chunk by chunk from a worker thread."""
+        try:
+            response = await anyio.to_thread.run_sync(
+                lambda: self._client.get_object(bucket_name=self.bucket, object_name=key)
+            )
+        except S3Error as exc:
+            if exc.code == "NoSuchKey":
+                raise NotFound("Файл документа не найден в хранилище.") from None
+            raise StoreUnavailable(MSG_S3_DOWN) from exc
+        except _FAILURES as exc:
+            raise StoreUnavailable(MSG_S3_DOWN) from exc
+
+        async def chunks() -> AsyncIterator[bytes]:
+            it: Iterator[bytes] = response.stream(STREAM_CHUNK)
+            try:
+                while True:
+                    chunk = await anyio.to_thread.run_sync(next, it, None)
+                    if chunk is None:
+                        break
+                    yield chunk
+            finally:
+                response.close()
+                response.release_conn()
+
+        return chunks()
+
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
+        def run() -> list[StoredObject]:
+            return [
+                StoredObject(key=o.object_name or "", size=o.size or 0, last_modified=o.last_modified)
+                for o in self._client.list_objects(bucket_name=self.bucket, prefix=prefix, recursive=True)
+            ]
+
+        return await self._call(run)
+
+    # --- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    async def _call(fn: Any) -> Any:
+        try:
+            return await anyio.to_thread.run_sync(fn)
+        except (StoreUnavailable, IntegrityError, NotFound):
+            raise
+        except _FAILURES as exc:
+            raise StoreUnavailable(MSG_S3_DOWN) from exc

@@ -1,0 +1,163 @@
+"""Test fixtures: real servers, never mocks.
+
+The session starts its own SecantusDB and SeaweedFS on free loopback ports, unless
+``MONGODB_URI`` and ``S3_ENDPOINT`` (with ``S3_ACCESS_KEY`` / ``S3_SECRET_KEY``) name servers to
+use. Every test gets its own database and bucket, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from minio import Minio
+from pymongo import MongoClient
+
+from service.app import create_app
+from service.embedded import EmbeddedStores, S3Ports, free_port
+from service.settings import Settings
+from service.storage.objects import make_minio_client
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+if os.environ.get("ARCHIVE_CORPUS"):
+    CORPUS = Path(os.environ["ARCHIVE_CORPUS"])
+
+
+def corpus_rows() -> list[dict[str, str]]:
+    manifest = CORPUS / "MANIFEST.tsv"
+    if not manifest.exists():
+        return []
+    with manifest.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def corpus_file(name: str) -> Path:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"test corpus not available ({CORPUS})")
+    return path
+
+
+@dataclass(frozen=True)
+class StoreEndpoints:
+    mongodb_uri: str
+    s3_endpoint: str
+    s3_access_key: str
+    s3_secret_key: str
+
+
+@pytest.fixture(scope="session")
+def endpoints() -> Iterator[StoreEndpoints]:
+    if os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"):
+        yield StoreEndpoints(
+            os.environ["MONGODB_URI"],
+            os.environ["S3_ENDPOINT"],
+            os.environ.get("S3_ACCESS_KEY", ""),
+            os.environ.get("S3_SECRET_KEY", ""),
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="archive-test-stores-") as tmp:
+        stores = EmbeddedStores(data_dir=Path(tmp), mongo_port=free_port(), s3_ports=S3Ports.free())
+        stores.start()
+        try:
+            yield StoreEndpoints(stores.mongodb_uri, stores.s3_endpoint, stores.access_key, stores.secret_key)
+        finally:
+            stores.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo(endpoints: StoreEndpoints) -> Iterator[MongoClient]:
+    # A synchronous client of the test's own: the app's async client lives on another loop.
+    client: MongoClient = MongoClient(endpoints.mongodb_uri, tz_aware=True, uuidRepresentation="standard")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def s3(endpoints: StoreEndpoints) -> Minio:
+    return make_minio_client(
+        endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key, "us-east-1"
+    )
+
+
+def _drop_bucket(s3: Minio, bucket: str) -> None:
+    if not s3.bucket_exists(bucket_name=bucket):
+        return
+    for obj in s3.list_objects(bucket_name=bucket, recursive=True, include_version=True):
+        s3.remove_object(bucket_name=bucket, object_name=obj.object_name or "", version_id=obj.version_id)
+    s3.remove_bucket(bucket_name=bucket)
+
+
+@pytest.fixture
+def settings(endpoints: StoreEndpoints, mongo: MongoClient, s3: Minio) -> Iterator[Settings]:
+    tag = uuid.uuid4().hex[:12]
+    value = Settings(
+        mongodb_uri=endpoints.mongodb_uri,
+        mongodb_db=f"test_{tag}",
+        s3_endpoint=endpoints.s3_endpoint,
+        s3_access_key=endpoints.s3_access_key,
+        s3_secret_key=endpoints.s3_secret_key,
+        s3_bucket=f"test-{tag}",
+        school_id="test-school",
+        school_name="Тестовая гимназия № 0",
+    )
+    yield value
+    mongo.drop_database(value.mongodb_db)
+    _drop_bucket(s3, value.s3_bucket)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, sweep_at_start=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_settings(settings: Settings):  # type: ignore[no-untyped-def]
+    """Variants of the test's settings (same database and bucket)."""
+
+    def make(**changes: object) -> Settings:
+        return replace(settings, **changes)  # type: ignore[arg-type]
+
+    return make
+
+
+@dataclass
+class Counts:
+    documents: int
+    objects: int
+
+
+def count_stored(settings: Settings, mongo: MongoClient, s3: Minio) -> Counts:
+    documents = mongo[settings.mongodb_db].documents.count_documents({})
+    objects = sum(1 for _ in s3.list_objects(bucket_name=settings.s3_bucket, recursive=True))
+    return Counts(documents, objects)
+
+
+def create_student(
+    client: TestClient, full_name: str = "Образцова Мария Петровна", class_name: str = "7Б", **extra: str
+) -> dict:
+    response = client.post(
+        "/api/v1/students", json={"full_name": full_name, "class_name": class_name, **extra}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+DEFAULT_FIELDS = {"kind": "diploma", "title": "Диплом победителя", "category": "olympiad_contest"}
+
+
+def upload(client: TestClient, student_id: str, content: bytes, filename: str = "скан.jpg", **fields: str):  # type: ignore[no-untyped-def]
+    data = {**DEFAULT_FIELDS, **fields}
+    return client.post(
+        f"/api/v1/students/{student_id}/documents",
+        files={"file": (filename, content, "application/octet-stream")},
+        data=data,
+    )
