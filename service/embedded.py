@@ -93,6 +93,8 @@ class EmbeddedStores:
     s3_ports: S3Ports = field(default_factory=S3Ports)
     access_key: str = "archive-dev"
     secret_key: str = "archive-dev-secret"  # noqa: S105 - loopback-only development server
+    # MongoDB's fault-injection commands (configureFailPoint), for the tests only.
+    test_commands: bool = False
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -155,6 +157,7 @@ class EmbeddedStores:
                 str((self.data_dir / "mongodb").resolve()),
                 "--log-level",
                 "WARNING",
+                *(["--enable-test-commands"] if self.test_commands else []),
             ],
         )
 
@@ -173,6 +176,8 @@ class EmbeddedStores:
                 "-webdav=false",
                 "-s3.port.iceberg=0",
                 "-s3.port.lance=0",
+                # A mistyped bucket name must fail loudly, not create a bucket without Object Lock.
+                "-s3.autoCreateBucket=false",
                 f"-s3.port={p.s3}",
                 f"-master.port={p.master}",
                 f"-volume.port={p.volume}",

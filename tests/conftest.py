@@ -64,7 +64,9 @@ def endpoints() -> Iterator[StoreEndpoints]:
         )
         return
     with tempfile.TemporaryDirectory(prefix="archive-test-stores-") as tmp:
-        stores = EmbeddedStores(data_dir=Path(tmp), mongo_port=free_port(), s3_ports=S3Ports.free())
+        stores = EmbeddedStores(
+            data_dir=Path(tmp), mongo_port=free_port(), s3_ports=S3Ports.free(), test_commands=True
+        )
         stores.start()
         try:
             yield StoreEndpoints(stores.mongodb_uri, stores.s3_endpoint, stores.access_key, stores.secret_key)
