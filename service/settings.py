@@ -88,7 +88,7 @@ class Settings:
         if not self.s3_endpoint.startswith(("http://", "https://")):
             raise SettingsError("S3_ENDPOINT must start with http:// or https://")
         if min(self.max_scan_bytes, self.max_work_bytes, self.max_image_pixels) <= 0:
-            raise SettingsError("size limits must be positive")
+            raise SettingsError("MAX_SCAN_BYTES, MAX_WORK_BYTES and MAX_IMAGE_PIXELS must be positive")
 
     @property
     def max_request_bytes(self) -> int:

@@ -96,7 +96,7 @@ def _stretch_to_8bit(im: Image.Image) -> Image.Image:
     if hi <= lo:
         return Image.new("L", im.size, 0 if hi <= 0 else 255)
     scale = 255.0 / (hi - lo)
-    return im.point(lambda v: (v - lo) * scale).convert("L")
+    return im.point(lambda v: (v - lo) * scale + 0.5).convert("L")
 
 
 def to_printable(im: Image.Image, *, keep_bilevel: bool) -> Image.Image:

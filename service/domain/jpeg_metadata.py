@@ -12,6 +12,8 @@ and every segment the decoder needs. Dropped: every other APPn, COM, and bytes a
 
 from __future__ import annotations
 
+import re
+
 _SOI = 0xD8
 _EOI = 0xD9
 _SOS = 0xDA
@@ -34,19 +36,17 @@ def _keep(marker: int, payload: bytes) -> bool:
     return not (0xE0 <= marker <= 0xEF or marker == _COM)
 
 
+# A marker inside scan data is 0xFF followed by anything but 0x00 (a stuffed 0xFF byte),
+# RST0-7 (restart markers, part of the scan) or 0xFF (fill).
+_NEXT_MARKER = re.compile(rb"\xff(?![\x00\xd0-\xd7\xff])")
+
+
 def _skip_entropy_coded(data: bytes, i: int) -> int:
     """Return the offset of the first marker after entropy-coded data starting at ``i``."""
-    n = len(data)
-    while True:
-        j = data.find(b"\xff", i)
-        if j < 0 or j + 1 >= n:
-            raise NotAJpeg("scan data runs to the end of the file without an end marker")
-        nxt = data[j + 1]
-        # 0x00 is a stuffed 0xFF byte, RSTn are restart markers inside the scan, 0xFF is fill.
-        if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:
-            i = j + 1 if nxt == 0xFF else j + 2
-            continue
-        return j
+    match = _NEXT_MARKER.search(data, i)
+    if match is None or match.start() + 1 >= len(data):
+        raise NotAJpeg("scan data runs to the end of the file without an end marker")
+    return match.start()
 
 
 def strip_jpeg_metadata(data: bytes) -> bytes:

@@ -220,7 +220,11 @@ def assemble_portfolio(
     category_marks: dict[Category, object] = {}
     for document, data in _prefetched(scans, fetch):
         first_page = len(writer.pages)
-        writer.append(document_pdf(document, data), import_outline=False)
+        reader = document_pdf(document, data)
+        writer.append(reader, import_outline=False)
+        # append() has copied every object the pages need, but the writer keeps each reader
+        # alive on purpose; closing the reader's buffer stops every scan being held twice.
+        reader.stream.close()
         category = document.metadata.category
         if category not in category_marks:
             category_marks[category] = writer.add_outline_item(CATEGORY_TITLES_RU[category], first_page)

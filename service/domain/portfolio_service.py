@@ -10,6 +10,7 @@ import anyio
 
 from service.domain.portfolio import assemble_portfolio
 from service.domain.students import StudentService
+from service.memory import release_free_memory
 from service.models import Student
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository
@@ -44,14 +45,17 @@ class PortfolioService:
         out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
 
         def run() -> int:
-            assemble_portfolio(
-                student=student,
-                school_name=self._settings.school_name,
-                documents=documents,
-                fetch=self._objects.read_bytes_sync,
-                today=today,
-                out=out,
-            )
+            try:
+                assemble_portfolio(
+                    student=student,
+                    school_name=self._settings.school_name,
+                    documents=documents,
+                    fetch=self._objects.read_bytes_sync,
+                    today=today,
+                    out=out,
+                )
+            finally:
+                release_free_memory()
             size = out.tell()
             out.seek(0)
             return size

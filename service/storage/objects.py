@@ -23,7 +23,9 @@ from minio.error import MinioException, S3Error
 from service.errors import IntegrityError, NotFound, StoreUnavailable
 
 STREAM_CHUNK = 256 * 1024
-PART_SIZE = 16 * 1024 * 1024
+# Memory per upload is about PART_SIZE x PARALLEL_PARTS x 2 (the part and its signing copy).
+PART_SIZE = 8 * 1024 * 1024
+PARALLEL_PARTS = 2
 
 MSG_S3_DOWN = (
     "Хранилище файлов сейчас недоступно. Ничего не сохранено; попробуйте ещё раз через несколько минут."
@@ -126,6 +128,7 @@ class ObjectStore:
                 content_type=content_type,
                 metadata={**metadata, "sha256": sha256},
                 part_size=PART_SIZE,
+                num_parallel_uploads=PARALLEL_PARTS,
             )
             if reader.digest.hexdigest() != sha256:
                 self._client.remove_object(bucket_name=self.bucket, object_name=key)

@@ -1,0 +1,34 @@
+"""Give freed heap memory back to the operating system after large one-off jobs.
+
+A portfolio holds every scan it embeds until the PDF is written; glibc keeps those freed pages
+in its per-thread arenas, so each job's peak would stack on the last one's leftovers and the
+process would only ever grow. ``malloc_trim`` returns them. Elsewhere (musl, macOS) it is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import gc
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.malloc_trim  # noqa: B018 - probe: glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def release_free_memory() -> None:
+    # pypdf's writer and its objects reference each other: only the cycle collector frees them.
+    gc.collect()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -1,0 +1,144 @@
+"""Large files stream through the service with flat memory (measured on a real server process)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from service.embedded import free_port
+from service.settings import Settings
+
+SIZE = 200 * 1024 * 1024
+BUDGET = 64 * 1024 * 1024
+
+
+class PeakRss:
+    """Samples a process's resident memory in the background and keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self._proc = psutil.Process(pid)
+        self.start = 0
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+            time.sleep(0.01)
+
+    def __enter__(self) -> PeakRss:
+        self.start = self.peak = self._proc.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def growth(self) -> int:
+        return self.peak - self.start
+
+
+@pytest.fixture
+def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "MONGODB_URI": settings.mongodb_uri,
+        "MONGODB_DB": settings.mongodb_db,
+        "S3_ENDPOINT": settings.s3_endpoint,
+        "S3_ACCESS_KEY": settings.s3_access_key,
+        "S3_SECRET_KEY": settings.s3_secret_key,
+        "S3_BUCKET": settings.s3_bucket,
+        "SCHOOL_ID": settings.school_id,
+        "PORT": str(port),
+        "TMPDIR": str(tmp_path),
+    }
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail("service did not start: " + (tmp_path / "server.log").read_text())
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _big_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    block = os.urandom(1024 * 1024)
+    with path.open("wb") as fh:
+        for i in range(SIZE // len(block)):
+            chunk = block[:-4] + i.to_bytes(4, "big")  # no two megabytes alike
+            digest.update(chunk)
+            fh.write(chunk)
+    return digest.hexdigest()
+
+
+def test_200_mb_creative_work_streams_in_and_out_with_flat_memory(
+    server: tuple[str, int], tmp_path: Path
+) -> None:
+    url, pid = server
+    path = tmp_path / "выступление.mp4"
+    expected = _big_file(path)
+    with httpx.Client(base_url=url, timeout=300) as http:
+        student = http.post(
+            "/api/v1/students", json={"full_name": "Образцов Пётр", "class_name": "9В"}
+        ).json()
+        # Warm up: first requests import and allocate what every request will reuse.
+        warm = http.post(
+            f"/api/v1/students/{student['id']}/documents",
+            files={"file": ("warm.bin", os.urandom(2 * 1024 * 1024))},
+            data={"kind": "creative_work", "title": "Разминка", "category": "creative"},
+        )
+        assert warm.status_code == 201
+
+        with path.open("rb") as fh, PeakRss(pid) as upload_rss:
+            response = http.post(
+                f"/api/v1/students/{student['id']}/documents",
+                files={"file": (path.name, fh, "video/mp4")},
+                data={"kind": "creative_work", "title": "Видео выступления", "category": "creative"},
+            )
+        assert response.status_code == 201, response.text
+        doc = response.json()
+        assert doc["sha256"] == expected and doc["size"] == SIZE
+
+        digest = hashlib.sha256()
+        with (
+            PeakRss(pid) as download_rss,
+            http.stream("GET", f"/api/v1/documents/{doc['id']}/content") as stream,
+        ):
+            for chunk in stream.iter_bytes():
+                digest.update(chunk)
+        assert digest.hexdigest() == expected
+
+    print(
+        f"\nservice RSS growth: upload {upload_rss.growth / 2**20:.1f} MB,"
+        f" download {download_rss.growth / 2**20:.1f} MB"
+    )
+    assert upload_rss.growth < BUDGET
+    assert download_rss.growth < BUDGET
