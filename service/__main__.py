@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from dataclasses import replace
 from datetime import date
@@ -53,8 +54,21 @@ async def _with_stores(settings: Settings, action: str) -> None:
         await stores.close()
 
 
+def _exit_on_sigterm() -> None:
+    """uvicorn re-raises the signal that stopped it; with SIGTERM's default action the process
+    would die on the spot and leave the embedded stores running. Turn it into SystemExit so
+    the ``finally`` below stops them."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def _run(settings: Settings) -> int:
     from service.embedded import EmbeddedStores
+
+    _exit_on_sigterm()
 
     embedded: EmbeddedStores | None = None
     if os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"):

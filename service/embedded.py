@@ -37,6 +37,15 @@ def _bin(name: str) -> str:
     return found
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if we are killed outright, so no server outlives us."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -141,6 +150,7 @@ class EmbeddedStores:
                 env={**os.environ, **(env or {})},
                 cwd=self.data_dir,
                 start_new_session=True,  # Ctrl-C reaches us; we stop children in order
+                preexec_fn=_die_with_parent,
             )
         self._procs.append(proc)
 
