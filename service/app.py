@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import date
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from PIL import Image
@@ -24,7 +27,10 @@ def configure_logging() -> None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def create_app(settings: Settings, *, sweep_at_start: bool = True) -> Litestar:
+def create_app(
+    settings: Settings, *, sweep_at_start: bool = True, clock: Callable[[], date] | None = None
+) -> Litestar:
+    """``clock`` gives today's date in the school's calendar (tests move it; default: the system)."""
     # Pillow's decompression-bomb guard is process-wide; the service checks every frame against
     # the same limit before decoding it.
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
@@ -33,7 +39,7 @@ def create_app(settings: Settings, *, sweep_at_start: bool = True) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_for(settings, sweep_at_start=sweep_at_start)],
-        state=_state(settings),
+        state=_state(settings, clock or _system_today),
         request_max_body_size=settings.max_request_bytes,
         multipart_form_part_limit=50,
         openapi_config=OpenAPIConfig(
@@ -45,7 +51,9 @@ def create_app(settings: Settings, *, sweep_at_start: bool = True) -> Litestar:
     )
 
 
-def _state(settings: Settings) -> object:
-    from litestar.datastructures import State
+def _system_today() -> date:
+    return date.today()  # noqa: DTZ011 - the school's local calendar date
 
-    return State({"settings": settings})
+
+def _state(settings: Settings, clock: Callable[[], date]) -> State:
+    return State({"settings": settings, "clock": clock})

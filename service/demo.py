@@ -16,11 +16,11 @@ from importlib.resources import files
 import typst
 from PIL import Image
 
-from service.domain.documents import DocumentService
 from service.domain.students import StudentService
 from service.lifespan import Stores
 from service.settings import Settings
-from service.storage.mongo import DocumentRepository, StudentRepository
+from service.storage.mongo import StudentRepository
+from service.wiring import make_document_service
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +123,7 @@ async def seed_demo(*, settings: Settings, stores: Stores, today: date) -> bool:
     if await students_repo.count(settings.school_id):
         return False
     students = StudentService(students_repo)
-    documents = DocumentService(
-        settings=settings, documents=DocumentRepository(stores.db), students=students, objects=stores.objects
-    )
+    documents = make_document_service(settings, stores)
     for index, (name, class_name) in enumerate(DEMO_PUPILS):
         student = await students.create(
             settings.school_id, {"full_name": name, "class_name": class_name}, today=today

@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from service.settings import Settings
 from service.storage.mongo import ensure_indexes, make_mongo_client
 from service.storage.objects import ObjectStore, make_minio_client
+from service.storage.retention_repo import ensure_retention_indexes
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,19 @@ async def open_stores(settings: Settings) -> Stores:
         db = mongo[settings.mongodb_db]
         await mongo.admin.command("ping")
         await ensure_indexes(db)
+        await ensure_retention_indexes(db)
         minio = make_minio_client(
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
         )
         objects = ObjectStore(minio, settings.s3_bucket)
         await objects.ensure_bucket()
+        mode = await objects.detect_lock_mode()
+        log.info(
+            "S3 Object Lock: %s",
+            "GOVERNANCE retention and legal holds are applied"
+            if mode == "governance"
+            else "not available on this bucket; retention is enforced by the service only",
+        )
     except BaseException:
         await mongo.close()
         raise

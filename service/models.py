@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 
@@ -109,6 +109,8 @@ class Student:
     birth_date: date | None = None
     external_id: str | None = None
     created_at: datetime | None = None
+    left_on: date | None = None  # выбытие / окончание: closes the pupil's cases
+    leaving_order: str | None = None  # the order (приказ) that recorded it
 
 
 @dataclass(frozen=True)
@@ -149,4 +151,6 @@ class Document:
     object_key: str
     thumbnail_key: str
     created_at: datetime
-    extra: dict[str, str] = field(default_factory=dict)
+    case_id: str | None = None  # the case (дело) of the nomenclature it is filed into
+    object_version: str | None = None  # S3 version ids (Object Lock protects versions)
+    thumbnail_version: str | None = None

@@ -27,10 +27,21 @@ class StudentRead(msgspec.Struct):
     birth_date: date | None
     external_id: str | None
     created_at: datetime | None
+    left_on: date | None = None
+    leaving_order: str | None = None
 
     @classmethod
     def of(cls, s: Student) -> StudentRead:
-        return cls(s.id, s.full_name, s.class_name, s.birth_date, s.external_id, s.created_at)
+        return cls(
+            s.id,
+            s.full_name,
+            s.class_name,
+            s.birth_date,
+            s.external_id,
+            s.created_at,
+            s.left_on,
+            s.leaving_order,
+        )
 
 
 class DocumentUpload(msgspec.Struct):
@@ -93,6 +104,7 @@ class DocumentRead(msgspec.Struct):
     created_at: datetime
     content_url: str
     thumbnail_url: str
+    case_id: str | None = None
 
     @classmethod
     def of(cls, d: Document) -> DocumentRead:
@@ -118,6 +130,7 @@ class DocumentRead(msgspec.Struct):
             created_at=d.created_at,
             content_url=f"/api/v1/documents/{d.id}/content",
             thumbnail_url=f"/api/v1/documents/{d.id}/thumbnail",
+            case_id=d.case_id,
         )
 
 

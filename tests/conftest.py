@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 from pymongo import MongoClient
 
 from service.app import create_app
@@ -90,10 +91,27 @@ def s3(endpoints: StoreEndpoints) -> Minio:
 
 
 def _drop_bucket(s3: Minio, bucket: str) -> None:
+    """Remove a test bucket even when its objects are locked (governance bypass, holds lifted)."""
     if not s3.bucket_exists(bucket_name=bucket):
         return
-    for obj in s3.list_objects(bucket_name=bucket, recursive=True, include_version=True):
-        s3.remove_object(bucket_name=bucket, object_name=obj.object_name or "", version_id=obj.version_id)
+    versions = list(s3.list_objects(bucket_name=bucket, recursive=True, include_version=True))
+    for obj in versions:
+        if not obj.is_delete_marker:
+            try:
+                s3.disable_object_legal_hold(
+                    bucket_name=bucket, object_name=obj.object_name or "", version_id=obj.version_id
+                )
+            except Exception:  # noqa: BLE001 - not every object has a hold
+                pass
+    if versions:
+        errors = list(
+            s3.remove_objects(
+                bucket_name=bucket,
+                delete_object_list=[DeleteObject(o.object_name or "", o.version_id) for o in versions],
+                bypass_governance_mode=True,
+            )
+        )
+        assert not errors, errors
     s3.remove_bucket(bucket_name=bucket)
 
 

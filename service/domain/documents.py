@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import BinaryIO
 
@@ -21,6 +21,7 @@ import anyio
 from service.domain.filenames import safe_filename
 from service.domain.inspection import Inspection, inspect_upload
 from service.domain.metadata import parse_document_metadata
+from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.errors import FileTooLarge, InvalidInput, NotFound
 from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts
@@ -60,11 +61,13 @@ class DocumentService:
         documents: DocumentRepository,
         students: StudentService,
         objects: ObjectStore,
+        retention: RetentionService,
     ) -> None:
         self._settings = settings
         self._documents = documents
         self._students = students
         self._objects = objects
+        self._retention = retention
 
     def size_limit(self, kind: DocumentKind) -> int:
         return self._settings.max_work_bytes if kind in FREE_FORM_KINDS else self._settings.max_scan_bytes
@@ -88,7 +91,7 @@ class DocumentService:
             UnsupportedFileType / UnreadableFile: the bytes cannot be archived as they are.
             StoreUnavailable: MongoDB or S3 did not answer; nothing visible was written.
         """
-        await self._students.get(school_id, student_id)
+        student = await self._students.get(school_id, student_id)
         metadata = parse_document_metadata(fields, today=today)
         if fh is None:
             raise InvalidInput(MSG_NO_FILE, field="file")
@@ -113,6 +116,9 @@ class DocumentService:
         if existing is not None:
             return UploadOutcome(existing, created=False)
 
+        case = await self._retention.file_document(
+            school_id, student, metadata.kind.value, metadata.category.value, today=today
+        )
         document_id = str(uuid.uuid4())
         prefix = object_prefix(school_id, document_id)
         document = Document(
@@ -131,10 +137,11 @@ class DocumentService:
             object_key=prefix + "original",
             thumbnail_key=prefix + "thumbnail.jpg",
             created_at=utcnow(),
+            case_id=case["_id"],
         )
         tags = {"school-id": school_id, "document-id": document_id}
         # Step 1: objects. Nothing is visible yet.
-        await self._objects.put_file(
+        object_version = await self._objects.put_file(
             key=document.object_key,
             fh=fh,
             length=inspection.size,
@@ -143,12 +150,13 @@ class DocumentService:
             metadata=tags,
         )
         try:
-            await self._objects.put_bytes(
+            thumbnail_version = await self._objects.put_bytes(
                 key=document.thumbnail_key,
                 data=inspection.thumbnail,
                 content_type="image/jpeg",
                 metadata=tags,
             )
+            document = replace(document, object_version=object_version, thumbnail_version=thumbnail_version)
             # Step 2: metadata makes the document visible.
             inserted = await self._documents.add(document)
         except BaseException:
@@ -161,6 +169,13 @@ class DocumentService:
             if winner is None:  # pragma: no cover - the index just said it exists
                 raise NotFound(MSG_DOCUMENT_NOT_FOUND)
             return UploadOutcome(winner, created=False)
+        # Step 3: Object Lock until the case may be destroyed. Unreferenced objects are never
+        # locked, so the orphan sweep can always remove them; a failure here is logged and the
+        # lock is applied again by the next change to the case's clock.
+        try:
+            await self._retention.protect(document, case, today=today)
+        except Exception:  # noqa: BLE001 - the document is stored; the lock is retried later
+            log.warning("could not lock the objects of a new document", extra={"document_id": document_id})
         log.info("document stored", extra={"document_id": document_id, "size": inspection.size})
         return UploadOutcome(document, created=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -9,13 +10,16 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
 
+from service.domain.acts import ActService
 from service.domain.documents import DocumentService
 from service.domain.portfolio_service import PortfolioService
+from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.errors import InvalidInput
 from service.lifespan import Stores
 from service.settings import SCHOOL_ID_PATTERN, Settings
 from service.storage.mongo import DocumentRepository, StudentRepository
+from service.wiring import make_act_service, make_retention_service
 
 
 def provide_school_id(
@@ -38,8 +42,9 @@ def provide_school_id(
     return x_school_id
 
 
-def provide_today() -> date:
-    return date.today()  # noqa: DTZ011 - the school's local calendar date
+def provide_today(state: State) -> date:
+    clock: Callable[[], date] = state.clock
+    return clock()
 
 
 def provide_student_service(state: State) -> StudentService:
@@ -47,8 +52,15 @@ def provide_student_service(state: State) -> StudentService:
     return StudentService(StudentRepository(stores.db))
 
 
+def provide_retention_service(state: State) -> RetentionService:
+    stores: Stores = state.stores
+    return make_retention_service(stores)
+
+
 def provide_document_service(
-    state: State, student_service: NamedDependency[StudentService]
+    state: State,
+    student_service: NamedDependency[StudentService],
+    retention_service: NamedDependency[RetentionService],
 ) -> DocumentService:
     stores: Stores = state.stores
     return DocumentService(
@@ -56,7 +68,13 @@ def provide_document_service(
         documents=DocumentRepository(stores.db),
         students=student_service,
         objects=stores.objects,
+        retention=retention_service,
     )
+
+
+def provide_act_service(state: State, retention_service: NamedDependency[RetentionService]) -> ActService:
+    stores: Stores = state.stores
+    return make_act_service(state.settings, stores, retention_service)
 
 
 def provide_portfolio_service(
@@ -77,4 +95,6 @@ DEPENDENCIES: dict[str, Any] = {
     "student_service": Provide(provide_student_service, sync_to_thread=False),
     "document_service": Provide(provide_document_service, sync_to_thread=False),
     "portfolio_service": Provide(provide_portfolio_service, sync_to_thread=False),
+    "retention_service": Provide(provide_retention_service, sync_to_thread=False),
+    "act_service": Provide(provide_act_service, sync_to_thread=False),
 }

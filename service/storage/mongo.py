@@ -89,6 +89,8 @@ class StudentRepository:
                     "birth_date": _date_to_bson(student.birth_date),
                     "external_id": student.external_id,
                     "created_at": student.created_at,
+                    "left_on": _date_to_bson(student.left_on),
+                    "leaving_order": student.leaving_order,
                 }
             )
         except DuplicateKeyError:
@@ -120,7 +122,19 @@ class StudentRepository:
             birth_date=_date_from_bson(raw.get("birth_date")),
             external_id=raw.get("external_id"),
             created_at=raw.get("created_at"),
+            left_on=_date_from_bson(raw.get("left_on")),
+            leaving_order=raw.get("leaving_order"),
         )
+
+    async def set_leaving(self, school_id: str, student_id: str, left_on: date, order: str) -> None:
+        await self._col.update_one(
+            {"school_id": school_id, "_id": student_id},
+            {"$set": {"left_on": _date_to_bson(left_on), "leaving_order": order}},
+        )
+
+    async def get_many(self, school_id: str, ids: Iterable[str]) -> dict[str, Student]:
+        cursor = self._col.find({"school_id": school_id, "_id": {"$in": list(ids)}})
+        return {raw["_id"]: self._to_student(raw) async for raw in cursor}
 
 
 class DocumentRepository:
@@ -162,6 +176,22 @@ class DocumentRepository:
     async def count(self, school_id: str | None = None) -> int:
         return await self._col.count_documents({} if school_id is None else {"school_id": school_id})
 
+    async def list_in_cases(self, school_id: str, case_ids: Iterable[str]) -> list[Document]:
+        cursor = self._col.find({"school_id": school_id, "case_id": {"$in": list(case_ids)}})
+        return [self._to_document(raw) async for raw in cursor]
+
+    async def stats_by_case(self, school_id: str, case_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """case id -> (documents, bytes)."""
+        pipeline = [
+            {"$match": {"school_id": school_id, "case_id": {"$in": list(case_ids)}}},
+            {"$group": {"_id": "$case_id", "n": {"$sum": 1}, "bytes": {"$sum": "$file.size"}}},
+        ]
+        cursor = await self._col.aggregate(pipeline)
+        return {raw["_id"]: (raw["n"], raw["bytes"]) async for raw in cursor}
+
+    async def delete(self, school_id: str, document_id: str) -> None:
+        await self._col.delete_one({"school_id": school_id, "_id": document_id})
+
     @staticmethod
     def _to_bson(d: Document) -> Doc:
         m = d.metadata
@@ -190,7 +220,10 @@ class DocumentRepository:
                 "original_filename": d.original_filename,
                 "object_key": d.object_key,
                 "thumbnail_key": d.thumbnail_key,
+                "object_version": d.object_version,
+                "thumbnail_version": d.thumbnail_version,
             },
+            "case_id": d.case_id,
             "created_at": d.created_at,
         }
 
@@ -227,6 +260,9 @@ class DocumentRepository:
             object_key=f["object_key"],
             thumbnail_key=f["thumbnail_key"],
             created_at=created,
+            case_id=raw.get("case_id"),
+            object_version=f.get("object_version"),
+            thumbnail_version=f.get("thumbnail_version"),
         )
 
 

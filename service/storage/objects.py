@@ -10,15 +10,17 @@ import hashlib
 import io
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import anyio
 import urllib3
 from minio import Minio
+from minio.commonconfig import GOVERNANCE
 from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
+from minio.retention import Retention
 
 from service.errors import IntegrityError, NotFound, StoreUnavailable
 
@@ -82,6 +84,7 @@ class ObjectStore:
     def __init__(self, client: Minio, bucket: str) -> None:
         self._client = client
         self.bucket = bucket
+        self.lock_mode = "none"  # set by detect_lock_mode() at start
 
     # --- lifecycle -------------------------------------------------------------------------
     async def ensure_bucket(self) -> None:
@@ -109,7 +112,7 @@ class ObjectStore:
     # --- writing ---------------------------------------------------------------------------
     async def put_file(
         self, *, key: str, fh: BinaryIO, length: int, content_type: str, sha256: str, metadata: dict[str, str]
-    ) -> None:
+    ) -> str | None:
         """Stream a file to S3 while hashing it; the hash must equal ``sha256``.
 
         Raises:
@@ -117,10 +120,10 @@ class ObjectStore:
             IntegrityError: the bytes changed between inspection and upload (the object is removed).
         """
 
-        def run() -> None:
+        def run() -> str | None:
             fh.seek(0)
             reader = _HashingReader(fh)
-            self._client.put_object(
+            result = self._client.put_object(
                 bucket_name=self.bucket,
                 object_name=key,
                 data=reader,
@@ -131,14 +134,17 @@ class ObjectStore:
                 num_parallel_uploads=PARALLEL_PARTS,
             )
             if reader.digest.hexdigest() != sha256:
-                self._client.remove_object(bucket_name=self.bucket, object_name=key)
+                self._delete_all_versions(key, bypass_governance=False)
                 raise IntegrityError("Файл изменился во время загрузки. Загрузите его ещё раз.")
+            return result.version_id
 
-        await self._call(run)
+        return await self._call(run)
 
-    async def put_bytes(self, *, key: str, data: bytes, content_type: str, metadata: dict[str, str]) -> None:
-        def run() -> None:
-            self._client.put_object(
+    async def put_bytes(
+        self, *, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+    ) -> str | None:
+        def run() -> str | None:
+            result = self._client.put_object(
                 bucket_name=self.bucket,
                 object_name=key,
                 data=io.BytesIO(data),
@@ -146,23 +152,137 @@ class ObjectStore:
                 content_type=content_type,
                 metadata=metadata,
             )
+            return result.version_id
 
-        await self._call(run)
+        return await self._call(run)
+
+    def _delete_all_versions(self, key: str, *, bypass_governance: bool) -> int:
+        """Delete every version and delete marker of ``key``; return how many were removed.
+
+        A plain DELETE on a versioned (Object Lock) bucket only adds a delete marker and keeps
+        the bytes, so removal always names each version.
+        """
+        versions = [
+            DeleteObject(o.object_name or key, o.version_id)
+            for o in self._client.list_objects(
+                bucket_name=self.bucket, prefix=key, recursive=True, include_version=True
+            )
+            if o.object_name == key
+        ]
+        if not versions:
+            return 0
+        errors = list(
+            self._client.remove_objects(
+                bucket_name=self.bucket, delete_object_list=versions, bypass_governance_mode=bypass_governance
+            )
+        )
+        if errors:
+            raise StoreUnavailable(f"{len(errors)} object versions could not be deleted: {errors[0].code}")
+        return len(versions)
 
     async def delete(self, keys: Sequence[str]) -> None:
-        """Delete the keys; raises StoreUnavailable if any of them could not be deleted."""
+        """Delete every version of the keys, respecting Object Lock (locked objects stay and the
+        call raises StoreUnavailable). Used for objects that never became documents."""
 
         def run() -> None:
-            errors = list(
-                self._client.remove_objects(
-                    bucket_name=self.bucket, delete_object_list=[DeleteObject(k) for k in keys]
-                )
-            )
-            if errors:
-                raise StoreUnavailable(f"{len(errors)} objects could not be deleted")
+            for key in keys:
+                self._delete_all_versions(key, bypass_governance=False)
 
         if keys:
             await self._call(run)
+
+    async def destroy(self, keys: Sequence[str]) -> int:
+        """Delete every version, bypassing GOVERNANCE retention (a legal hold still refuses).
+
+        Only the execution of an approved destruction act may call this.
+        """
+
+        def run() -> int:
+            return sum(self._delete_all_versions(key, bypass_governance=True) for key in keys)
+
+        return int(await self._call(run))
+
+    # --- Object Lock -----------------------------------------------------------------------
+    async def detect_lock_mode(self) -> str:
+        """ "governance" when the bucket has Object Lock enabled, else "none"."""
+
+        def run() -> str:
+            try:
+                self._client.get_object_lock_config(bucket_name=self.bucket)
+            except S3Error as exc:
+                if exc.code in ("ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"):
+                    return "none"
+                raise
+            return "governance"
+
+        self.lock_mode = str(await self._call(run))
+        return self.lock_mode
+
+    async def protect_until(self, key: str, version_id: str | None, until: date) -> bool:
+        """GOVERNANCE retention until ``until`` (midnight UTC); only ever extends. False if the
+        bucket has no Object Lock."""
+        if self.lock_mode != "governance":
+            return False
+        target = datetime(until.year, until.month, until.day, tzinfo=UTC)
+
+        def run() -> None:
+            try:
+                current = self._client.get_object_retention(
+                    bucket_name=self.bucket, object_name=key, version_id=version_id
+                )
+            except S3Error as exc:
+                if exc.code not in ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"):
+                    raise
+                current = None
+            if current is not None and current.retain_until_date and current.retain_until_date >= target:
+                return
+            self._client.set_object_retention(
+                bucket_name=self.bucket,
+                object_name=key,
+                version_id=version_id,
+                config=Retention(GOVERNANCE, target),
+            )
+
+        await self._call(run)
+        return True
+
+    async def set_legal_hold(self, key: str, version_id: str | None, *, on: bool) -> bool:
+        if self.lock_mode != "governance":
+            return False
+
+        def run() -> None:
+            if on:
+                self._client.enable_object_legal_hold(
+                    bucket_name=self.bucket, object_name=key, version_id=version_id
+                )
+            else:
+                self._client.disable_object_legal_hold(
+                    bucket_name=self.bucket, object_name=key, version_id=version_id
+                )
+
+        await self._call(run)
+        return True
+
+    async def lock_state(self, key: str, version_id: str | None) -> tuple[datetime | None, bool]:
+        """(retain-until, legal hold) of one object version, for audits and tests."""
+
+        def run() -> tuple[datetime | None, bool]:
+            try:
+                retention = self._client.get_object_retention(
+                    bucket_name=self.bucket, object_name=key, version_id=version_id
+                )
+                until = retention.retain_until_date if retention else None
+            except S3Error:
+                until = None
+            try:
+                held = self._client.is_object_legal_hold_enabled(
+                    bucket_name=self.bucket, object_name=key, version_id=version_id
+                )
+            except S3Error:
+                held = False
+            return until, bool(held)
+
+        return await self._call(run)  # type: ignore[no-any-return]
 
     # --- reading ---------------------------------------------------------------------------
     def read_bytes_sync(self, key: str) -> bytes:
@@ -228,5 +348,7 @@ class ObjectStore:
             return await anyio.to_thread.run_sync(fn)
         except (StoreUnavailable, IntegrityError, NotFound):
             raise
+        except S3Error as exc:
+            raise StoreUnavailable(MSG_S3_DOWN + f" ({exc.code})") from exc
         except _FAILURES as exc:
             raise StoreUnavailable(MSG_S3_DOWN) from exc

@@ -1,0 +1,55 @@
+"""Builders of the domain services from open stores: shared by the app, the CLI and the demo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from service.domain.acts import ActService
+from service.domain.documents import DocumentService
+from service.domain.retention_service import RetentionService
+from service.domain.students import StudentService
+from service.settings import Settings
+from service.storage.mongo import DocumentRepository, StudentRepository
+from service.storage.retention_repo import (
+    ActRepository,
+    CaseRepository,
+    HoldRepository,
+    NomenclatureRepository,
+    TombstoneRepository,
+)
+
+if TYPE_CHECKING:
+    from service.lifespan import Stores
+
+
+def make_retention_service(stores: Stores) -> RetentionService:
+    return RetentionService(
+        nomenclatures=NomenclatureRepository(stores.db),
+        cases=CaseRepository(stores.db),
+        holds=HoldRepository(stores.db),
+        documents=DocumentRepository(stores.db),
+        students=StudentRepository(stores.db),
+        objects=stores.objects,
+    )
+
+
+def make_act_service(settings: Settings, stores: Stores, retention: RetentionService) -> ActService:
+    return ActService(
+        settings=settings,
+        acts=ActRepository(stores.db),
+        tombstones=TombstoneRepository(stores.db),
+        documents=DocumentRepository(stores.db),
+        students=StudentRepository(stores.db),
+        objects=stores.objects,
+        retention=retention,
+    )
+
+
+def make_document_service(settings: Settings, stores: Stores) -> DocumentService:
+    return DocumentService(
+        settings=settings,
+        documents=DocumentRepository(stores.db),
+        students=StudentService(StudentRepository(stores.db)),
+        objects=stores.objects,
+        retention=make_retention_service(stores),
+    )
