@@ -17,6 +17,7 @@ from service.problems import EXCEPTION_HANDLERS
 from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
 from service.routes.health import HealthController
+from service.routes.retention import ActController, RetentionController
 from service.routes.students import StudentController
 from service.settings import Settings
 
@@ -35,7 +36,13 @@ def create_app(
     # the same limit before decoding it.
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     return Litestar(
-        route_handlers=[HealthController, StudentController, DocumentController],
+        route_handlers=[
+            HealthController,
+            StudentController,
+            DocumentController,
+            RetentionController,
+            ActController,
+        ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_for(settings, sweep_at_start=sweep_at_start)],

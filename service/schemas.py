@@ -20,6 +20,11 @@ class StudentCreate(msgspec.Struct, forbid_unknown_fields=True):
     external_id: Annotated[str | None, msgspec.Meta(description="Идентификатор во внешней системе")] = None
 
 
+class LeavingCreate(msgspec.Struct):
+    left_on: Annotated[str, msgspec.Meta(description="Дата выбытия / окончания (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)")]
+    order_number: Annotated[str, msgspec.Meta(description="Номер приказа об отчислении / выбытии")]
+
+
 class StudentRead(msgspec.Struct):
     id: str
     full_name: str

@@ -280,6 +280,9 @@ class ActService:
     async def tombstones(self, school_id: str, act: Mapping[str, Any]) -> list[dict[str, Any]]:
         return await self._tombstones.for_act(school_id, act["number"])
 
+    async def tombstones_for_student(self, school_id: str, student_id: str) -> list[dict[str, Any]]:
+        return await self._tombstones.for_student(school_id, student_id)
+
     async def student_names(self, school_id: str, act: Mapping[str, Any]) -> dict[str, str]:
         ids = {i["student_id"] for i in act.get("items", [])}
         students = await self._students.get_many(school_id, ids)

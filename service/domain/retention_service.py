@@ -454,11 +454,81 @@ class RetentionService:
         held = {h["target_id"] for h in holds if h["target_type"] == "case"}
         return held | {c["_id"] for c in cases if c.get("student_id") in held_students}
 
+    async def student_view(
+        self, student: Student, documents: list[Document], tombstones: list[dict[str, Any]], *, today: date
+    ) -> dict[str, Any]:
+        """Per pupil: each document's case, retention, earliest destruction and holds, in Russian too."""
+        rows = []
+        for document in documents:
+            case = (
+                await self._cases.get(student.school_id, document.case_id or "") if document.case_id else None
+            )
+            holds = await self.holds_on(document)
+            state = (await self.state_of(case, as_of=today)).value if case else None
+            due = case.get("destroy_not_before") if case else None
+            if case is None:
+                why = "Документ не отнесён к делу номенклатуры."
+            elif holds:
+                why = "Наложен запрет на уничтожение: " + "; ".join(h["reason"] for h in holds)
+            elif due:
+                why = (
+                    f"Хранится по номенклатуре (дело {case['index']}, {case['retention_label']})"
+                    f" до {_ru(due)}."
+                )
+            elif case["retention"]["kind"] == RetentionKind.PERMANENT.value:
+                why = f"Хранится постоянно (дело {case['index']})."
+            elif case["retention"]["kind"] == RetentionKind.YEARS_AFTER_LEAVING.value:
+                why = (
+                    f"Хранится {case['retention_label']} (дело {case['index']}); срок начнётся после выбытия."
+                )
+            else:
+                why = (
+                    f"Хранится по номенклатуре (дело {case['index']}, {case['retention_label']});"
+                    " дата уничтожения ещё не определена."
+                )
+            rows.append(
+                {
+                    "document_id": document.id,
+                    "title": document.metadata.title,
+                    "case_id": document.case_id,
+                    "case_index": case["index"] if case else None,
+                    "case_title": case["title"] if case else None,
+                    "retention": case["retention_label"] if case else None,
+                    "to_be_confirmed": case.get("to_be_confirmed") if case else None,
+                    "state": state,
+                    "destroy_not_before": due,
+                    "holds": [
+                        {"id": h["_id"], "reason": h["reason"], "placed_at": h["placed_at"]} for h in holds
+                    ],
+                    "explanation": why,
+                }
+            )
+        return {
+            "student_id": student.id,
+            "left_on": student.left_on,
+            "documents": rows,
+            "destroyed": [
+                {
+                    "document_id": t["_id"],
+                    "title": t["title"],
+                    "case_id": t["case_id"],
+                    "act_number": t["act_number"],
+                    "destroyed_at": t.get("destroyed_at"),
+                    "sha256": t["sha256"],
+                }
+                for t in tombstones
+            ],
+        }
+
     async def is_held(self, document: Document) -> bool:
         return bool(await self._holds.active_for(document.school_id, self._hold_targets(document)))
 
     async def holds_on(self, document: Document) -> list[dict[str, Any]]:
         return await self._holds.active_for(document.school_id, self._hold_targets(document))
+
+
+def _ru(value: str | None) -> str | None:
+    return date.fromisoformat(value).strftime("%d.%m.%Y") if value else None
 
 
 def due_case_view(item: DueCase) -> dict[str, Any]:

@@ -42,6 +42,11 @@ def provide_school_id(
     return x_school_id
 
 
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
 def provide_today(state: State) -> date:
     clock: Callable[[], date] = state.clock
     return clock()
@@ -92,6 +97,7 @@ def provide_portfolio_service(
 DEPENDENCIES: dict[str, Any] = {
     "school_id": Provide(provide_school_id, sync_to_thread=False),
     "today": Provide(provide_today, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
     "student_service": Provide(provide_student_service, sync_to_thread=False),
     "document_service": Provide(provide_document_service, sync_to_thread=False),
     "portfolio_service": Provide(provide_portfolio_service, sync_to_thread=False),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
@@ -11,11 +11,13 @@ from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.domain.acts import ActService
 from service.domain.documents import DocumentService
 from service.domain.filenames import content_disposition, safe_filename
 from service.domain.portfolio_service import PortfolioService
+from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
-from service.schemas import DocumentRead, DocumentUpload, StudentCreate, StudentRead
+from service.schemas import DocumentRead, DocumentUpload, LeavingCreate, StudentCreate, StudentRead
 from service.streams import file_chunks
 
 
@@ -92,6 +94,50 @@ class StudentController(Controller):
             DocumentRead.of(outcome.document),
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
         )
+
+    @post(
+        "/{student_id:str}/leaving",
+        operation_id="recordLeaving",
+        summary="Записать выбытие обучающегося",
+        status_code=HTTP_200_OK,
+    )
+    async def record_leaving(
+        self,
+        student_id: FromPath[str],
+        data: JSONBody[LeavingCreate],
+        school_id: NamedDependency[str],
+        today: NamedDependency[date],
+        retention_service: NamedDependency[RetentionService],
+    ) -> StudentRead:
+        """Выбытие / окончание (date and order): closes the pupil's cases and starts their clocks."""
+        fields = {"left_on": data.left_on, "order_number": data.order_number}
+        return StudentRead.of(
+            await retention_service.record_leaving(school_id, student_id, fields, today=today)
+        )
+
+    @get(
+        "/{student_id:str}/retention",
+        operation_id="getStudentRetention",
+        summary="Сроки хранения документов обучающегося",
+    )
+    async def retention_view(
+        self,
+        student_id: FromPath[str],
+        school_id: NamedDependency[str],
+        today: NamedDependency[date],
+        student_service: NamedDependency[StudentService],
+        document_service: NamedDependency[DocumentService],
+        retention_service: NamedDependency[RetentionService],
+        act_service: NamedDependency[ActService],
+    ) -> dict[str, Any]:
+        """Each document with its case, retention, earliest destruction and holds; destroyed ones as tombstones.
+
+        This is what answers a parent's request to erase data: what must be kept, until when, and why.
+        """
+        student = await student_service.get(school_id, student_id)
+        documents = await document_service.list_for_student(school_id, student_id)
+        tombstones = await act_service.tombstones_for_student(school_id, student_id)
+        return await retention_service.student_view(student, documents, tombstones, today=today)
 
     @get("/{student_id:str}/documents", operation_id="listStudentDocuments", summary="Документы обучающегося")
     async def list_documents(

@@ -224,6 +224,8 @@ class ObjectStore:
         if self.lock_mode != "governance":
             return False
         target = datetime(until.year, until.month, until.day, tzinfo=UTC)
+        if target <= datetime.now(UTC):
+            return False  # the period has already run out: there is nothing left to protect
 
         def run() -> None:
             try:

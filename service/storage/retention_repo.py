@@ -116,7 +116,8 @@ class CaseRepository:
         )
         return [raw async for raw in cursor]
 
-    def destroyable_query(self, school_id: str, cutoff: date) -> Doc:
+    @staticmethod
+    def destroyable_query(school_id: str, cutoff: date) -> Doc:
         return {"school_id": school_id, "destroy_not_before": {"$lte": iso(cutoff)}}
 
     async def list_destroyable(self, school_id: str, cutoff: date) -> list[Doc]:

@@ -1,0 +1,414 @@
+"""The archivist's API: nomenclature, cases, the due list, holds and destruction acts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar
+
+import anyio
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from service.domain.act_pdf import destruction_act_pdf, pd_destruction_pdf
+from service.domain.acts import ActService
+from service.domain.filenames import content_disposition
+from service.domain.metadata import parse_date
+from service.domain.retention_service import DueCase, RetentionService, due_case_view
+from service.errors import Conflict, InvalidInput
+from service.settings import Settings
+
+School = NamedDependency[str]
+Today = NamedDependency[date]
+Retention = NamedDependency[RetentionService]
+Acts = NamedDependency[ActService]
+
+
+class NomenclatureUpload(msgspec.Struct):
+    text: Annotated[
+        str, msgspec.Meta(description="Номенклатура в формате TOML (см. retention/default_nomenclature.toml)")
+    ]
+    uploaded_by: str
+
+
+class ReviewCreate(msgspec.Struct):
+    decision: Annotated[str, msgspec.Meta(description="destroy, keep_permanently или extend")]
+    protocol_number: str
+    protocol_date: str
+    extend_to: str | None = None
+
+
+class DmnDecisionCreate(msgspec.Struct):
+    reason: str
+    decided_by: str
+
+
+class HoldCreate(msgspec.Struct):
+    target_type: Annotated[str, msgspec.Meta(description="document, case или student")]
+    target_id: str
+    reason: str
+    placed_by: str
+
+
+class HoldRelease(msgspec.Struct):
+    released_by: str
+    reason: str | None = None
+
+
+class ActDraftCreate(msgspec.Struct):
+    as_of: Annotated[str | None, msgspec.Meta(description="Дата акта; по умолчанию сегодня")] = None
+    compiled_by: str | None = None
+
+
+class ActApprove(msgspec.Struct):
+    approved_by: str
+    protocol_number: str
+    protocol_date: str
+    approved_on: str | None = None
+
+
+class ActCancel(msgspec.Struct):
+    cancelled_by: str
+    reason: str
+
+
+class ActExecute(msgspec.Struct):
+    executed_by: str
+
+
+def _fields(data: msgspec.Struct) -> dict[str, Any]:
+    return msgspec.structs.asdict(data)
+
+
+def _entry_view(entry: Any) -> dict[str, Any]:
+    return {
+        "index": entry.index,
+        "title": entry.title,
+        "retention": {"kind": entry.retention.kind.value, "years": entry.retention.years},
+        "retention_label": entry.retention_label_ru,
+        "epk": entry.epk,
+        "article": entry.article,
+        "note": entry.note,
+        "to_be_confirmed": entry.to_be_confirmed,
+        "to_be_confirmed_label": "Срок подлежит утверждению экспертной комиссией школы"
+        if entry.to_be_confirmed
+        else None,
+        "pupil_level": entry.pupil_level,
+        "kinds": sorted(entry.kinds),
+        "categories": sorted(entry.categories),
+    }
+
+
+def _case_view(case: dict[str, Any], state: str | None = None) -> dict[str, Any]:
+    view = {k: v for k, v in case.items() if k not in ("_id", "school_id")}
+    view["case_id"] = case["_id"]
+    if state:
+        view["state"] = state
+    return view
+
+
+def _act_view(act: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in act.items() if k not in ("_id", "school_id")}
+    view["id"] = act["_id"]
+    view["pdf_url"] = f"/api/v1/retention/acts/{act['_id']}/act.pdf"
+    if act["status"] == "executed":
+        view["pd_destruction_pdf_url"] = f"/api/v1/retention/acts/{act['_id']}/pd-destruction.pdf"
+    return view
+
+
+def _as_of(value: str | None, today: date) -> date:
+    if not value:
+        return today
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        parsed = parse_date(value, "as_of", today=date.max)
+        if parsed is None:  # pragma: no cover - parse_date raises on malformed input
+            raise InvalidInput("Дата должна быть в виде ДД.ММ.ГГГГ.", field="as_of") from None
+        return parsed
+
+
+class RetentionController(Controller):
+    path = "/api/v1/retention"
+    tags: ClassVar[list[str]] = ["retention"]
+
+    @get("/nomenclature", operation_id="getNomenclature", summary="Действующая номенклатура дел")
+    async def nomenclature(
+        self,
+        school_id: School,
+        retention_service: Retention,
+        version: Annotated[int | None, QueryParameter(description="Версия; по умолчанию действующая")] = None,
+    ) -> dict[str, Any]:
+        """Entries with retention, article, ЭПК and the "to be confirmed" mark."""
+        n = (
+            await retention_service.nomenclature_version(school_id, version)
+            if version
+            else await retention_service.nomenclature(school_id)
+        )
+        return {"version": n.version, "entries": [_entry_view(e) for e in n.entries]}
+
+    @get("/nomenclature/versions", operation_id="listNomenclatureVersions", summary="Версии номенклатуры")
+    async def versions(self, school_id: School, retention_service: Retention) -> list[dict[str, Any]]:
+        """Every uploaded version, newest first."""
+        return [
+            {"version": v["version"], "uploaded_by": v["uploaded_by"], "uploaded_at": v["uploaded_at"]}
+            for v in await retention_service.nomenclature_versions(school_id)
+        ]
+
+    @post(
+        "/nomenclature",
+        operation_id="uploadNomenclature",
+        summary="Загрузить новую версию номенклатуры",
+        status_code=HTTP_201_CREATED,
+    )
+    async def upload_nomenclature(
+        self, data: JSONBody[NomenclatureUpload], school_id: School, retention_service: Retention
+    ) -> dict[str, Any]:
+        """Validated (unique indexes, known retention kinds, every kind filed) and kept as a new version."""
+        n = await retention_service.upload_nomenclature(school_id, data.text, uploaded_by=data.uploaded_by)
+        return {"version": n.version, "entries": [_entry_view(e) for e in n.entries]}
+
+    @get("/cases", operation_id="listCases", summary="Дела")
+    async def cases(
+        self,
+        school_id: School,
+        today: Today,
+        retention_service: Retention,
+        index: Annotated[str | None, QueryParameter(description="Индекс дела, например 07-03")] = None,
+        year: Annotated[int | None, QueryParameter()] = None,
+        student_id: Annotated[str | None, QueryParameter()] = None,
+        case_state: Annotated[
+            str | None, QueryParameter(name="state", description="open, running, due, expert_review, ...")
+        ] = None,
+    ) -> list[dict[str, Any]]:
+        """Cases with their state as of today."""
+        out = []
+        for case in await retention_service.cases(school_id, index=index, year=year, student_id=student_id):
+            current = (await retention_service.state_of(case, as_of=today)).value
+            if case_state is None or case_state == current:
+                out.append(_case_view(case, current))
+        return out
+
+    @get("/cases/{case_id:path}", operation_id="getCase", summary="Дело")
+    async def case(
+        self, case_id: FromPath[str], school_id: School, today: Today, retention_service: Retention
+    ) -> dict[str, Any]:
+        """One case with its clock and decisions."""
+        case = await retention_service.case(school_id, case_id.lstrip("/"))
+        return _case_view(case, (await retention_service.state_of(case, as_of=today)).value)
+
+    @post(
+        "/case-reviews",
+        operation_id="reviewCase",
+        summary="Решение ЭК по делу с отметкой ЭПК",
+        status_code=HTTP_200_OK,
+    )
+    async def review(
+        self,
+        data: JSONBody[ReviewCreate],
+        school_id: School,
+        today: Today,
+        retention_service: Retention,
+        case_id: Annotated[str, QueryParameter(description="Дело, например 07-02/2019")],
+    ) -> dict[str, Any]:
+        """Record destroy / keep permanently / extend, with the commission's protocol."""
+        case = await retention_service.review_case(school_id, case_id, _fields(data), today=today)
+        return _case_view(case, (await retention_service.state_of(case, as_of=today)).value)
+
+    @post(
+        "/dmn-decisions",
+        operation_id="decideDmn",
+        summary="Решение «надобность миновала»",
+        status_code=HTTP_200_OK,
+    )
+    async def dmn(
+        self,
+        data: JSONBody[DmnDecisionCreate],
+        school_id: School,
+        today: Today,
+        retention_service: Retention,
+        case_id: Annotated[str, QueryParameter(description="Дело со сроком ДМН")],
+    ) -> dict[str, Any]:
+        """The only way a ДМН case can enter an act."""
+        case = await retention_service.decide_dmn(school_id, case_id, _fields(data), today=today)
+        return _case_view(case, (await retention_service.state_of(case, as_of=today)).value)
+
+    @get("/due", operation_id="getDue", summary="Дела, подлежащие уничтожению на дату")
+    async def due(
+        self,
+        school_id: School,
+        today: Today,
+        retention_service: Retention,
+        as_of: Annotated[
+            str | None, QueryParameter(description="Дата акта (ГГГГ-ММ-ДД); по умолчанию сегодня")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Due cases (counts, bytes); ЭПК cases awaiting review; ДМН cases awaiting a decision; held cases."""
+        report = await retention_service.due(school_id, as_of=_as_of(as_of, today))
+
+        def block(items: list[DueCase]) -> dict[str, Any]:
+            return {
+                "cases": [due_case_view(i) for i in items],
+                "documents": sum(i.documents for i in items),
+                "bytes": sum(i.bytes for i in items),
+            }
+
+        return {
+            "as_of": report.as_of,
+            "cutoff": report.cutoff,
+            "due": block(report.due),
+            "expert_review": block(report.expert_review),
+            "needs_decision": block(report.needs_decision),
+            "on_hold": block(report.on_hold),
+        }
+
+    @post("/holds", operation_id="placeHold", summary="Наложить запрет на уничтожение")
+    async def place_hold(
+        self, data: JSONBody[HoldCreate], school_id: School, retention_service: Retention
+    ) -> dict[str, Any]:
+        """A legal hold on a document, a case or a pupil."""
+        hold = await retention_service.place_hold(school_id, _fields(data))
+        return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
+
+    @get("/holds", operation_id="listHolds", summary="Запреты на уничтожение")
+    async def holds(
+        self,
+        school_id: School,
+        retention_service: Retention,
+        active: Annotated[bool, QueryParameter(description="Только действующие")] = True,
+    ) -> list[dict[str, Any]]:
+        """Holds with who placed and released them."""
+        return [
+            {**{k: v for k, v in h.items() if k not in ("_id", "school_id")}, "id": h["_id"]}
+            for h in await retention_service.holds(school_id, active_only=active)
+        ]
+
+    @post(
+        "/holds/{hold_id:str}/release",
+        operation_id="releaseHold",
+        summary="Снять запрет",
+        status_code=HTTP_200_OK,
+    )
+    async def release_hold(
+        self,
+        hold_id: FromPath[str],
+        data: JSONBody[HoldRelease],
+        school_id: School,
+        retention_service: Retention,
+    ) -> dict[str, Any]:
+        """Release; the objects' legal hold is lifted when no other hold covers them."""
+        hold = await retention_service.release_hold(school_id, hold_id, _fields(data))
+        return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
+
+
+class ActController(Controller):
+    path = "/api/v1/retention/acts"
+    tags: ClassVar[list[str]] = ["retention"]
+
+    @post(operation_id="draftAct", summary="Составить проект акта о выделении к уничтожению")
+    async def draft(
+        self, data: JSONBody[ActDraftCreate], school_id: School, today: Today, act_service: Acts
+    ) -> dict[str, Any]:
+        """A draft from the due cases as of a date (a dry run: nothing is touched)."""
+        act = await act_service.draft(
+            school_id, as_of=_as_of(data.as_of, today), compiled_by=data.compiled_by
+        )
+        return _act_view(act)
+
+    @get(operation_id="listActs", summary="Акты")
+    async def list_acts(self, school_id: School, act_service: Acts) -> list[dict[str, Any]]:
+        """Acts, newest first (without their item lists)."""
+        return [_act_view(a) for a in await act_service.list(school_id)]
+
+    @get("/{act_id:str}", operation_id="getAct", summary="Акт")
+    async def get_act(self, act_id: FromPath[str], school_id: School, act_service: Acts) -> dict[str, Any]:
+        """The act with its rows, items, approval and execution result."""
+        return _act_view(await act_service.get(school_id, act_id))
+
+    @get("/{act_id:str}/act.pdf", operation_id="getActPdf", summary="Акт (PDF)", media_type="application/pdf")
+    async def act_pdf(
+        self,
+        act_id: FromPath[str],
+        school_id: School,
+        act_service: Acts,
+        retention_service: Retention,
+        settings: NamedDependency[Settings],
+    ) -> Response[bytes]:
+        """The act laid out as the archival form (УТВЕРЖДАЮ, СОГЛАСОВАНО, totals)."""
+        act = await act_service.get(school_id, act_id)
+        versions = sorted(
+            {
+                str((await retention_service.case(school_id, r["case_id"])).get("nomenclature_version"))
+                for r in act["rows"]
+            }
+        )
+        pdf = await anyio.to_thread.run_sync(
+            lambda: destruction_act_pdf(
+                act, school_name=settings.school_name, nomenclature_versions=", ".join(versions)
+            )
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": content_disposition(f"Акт {act['number']}.pdf", inline=True)},
+        )
+
+    @get(
+        "/{act_id:str}/pd-destruction.pdf",
+        operation_id="getPdDestructionPdf",
+        summary="Акт об уничтожении персональных данных (PDF)",
+        media_type="application/pdf",
+    )
+    async def pd_pdf(
+        self, act_id: FromPath[str], school_id: School, act_service: Acts, settings: NamedDependency[Settings]
+    ) -> Response[bytes]:
+        """The personal-data destruction record with the event-log extract (only for executed acts)."""
+        act = await act_service.get(school_id, act_id)
+        if act["status"] != "executed":
+            raise Conflict("Акт об уничтожении персональных данных составляется после исполнения акта.")
+        tombstones = await act_service.tombstones(school_id, act)
+        names = await act_service.student_names(school_id, act)
+        pdf = await anyio.to_thread.run_sync(
+            lambda: pd_destruction_pdf(act, tombstones, names, school_name=settings.school_name)
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": content_disposition(
+                    f"Акт об уничтожении ПДн {act['number']}.pdf", inline=True
+                )
+            },
+        )
+
+    @post(
+        "/{act_id:str}/approve", operation_id="approveAct", summary="Утвердить акт", status_code=HTTP_200_OK
+    )
+    async def approve(
+        self,
+        act_id: FromPath[str],
+        data: JSONBody[ActApprove],
+        school_id: School,
+        today: Today,
+        act_service: Acts,
+    ) -> dict[str, Any]:
+        """The director's approval with the expert commission's protocol."""
+        return _act_view(await act_service.approve(school_id, act_id, _fields(data), today=today))
+
+    @post("/{act_id:str}/cancel", operation_id="cancelAct", summary="Отменить акт", status_code=HTTP_200_OK)
+    async def cancel(
+        self, act_id: FromPath[str], data: JSONBody[ActCancel], school_id: School, act_service: Acts
+    ) -> dict[str, Any]:
+        """Cancel a draft or an approved act before execution."""
+        return _act_view(await act_service.cancel(school_id, act_id, _fields(data)))
+
+    @post(
+        "/{act_id:str}/execute", operation_id="executeAct", summary="Исполнить акт", status_code=HTTP_200_OK
+    )
+    async def execute(
+        self, act_id: FromPath[str], data: JSONBody[ActExecute], school_id: School, act_service: Acts
+    ) -> dict[str, Any]:
+        """Destroy the act's items (approved acts only); rerun to finish an interrupted execution."""
+        return _act_view(await act_service.execute(school_id, act_id, executed_by=data.executed_by))
