@@ -130,7 +130,7 @@ class StudentController(Controller):
         retention_service: NamedDependency[RetentionService],
         act_service: NamedDependency[ActService],
     ) -> dict[str, Any]:
-        """Each document with its case, retention, earliest destruction and holds; destroyed ones as tombstones.
+        """Each document with its case, retention, earliest destruction and holds; destroyed ones too.
 
         This is what answers a parent's request to erase data: what must be kept, until when, and why.
         """
