@@ -80,11 +80,20 @@ class ActService:
         in_other_acts = await self._acts.documents_in_open_acts(school_id)
         lines: list[CaseLine] = []
         items: list[dict[str, Any]] = []
-        due_ids = [item.case["_id"] for item in report.due]
-        documents = await self._documents.list_in_cases(school_id, due_ids) if due_ids else []
+        due_ids = {item.case["_id"] for item in report.due}
+        documents = (
+            [
+                d
+                for d in await self._documents.list_due(school_id, report.cutoff.isoformat())
+                if d.case_id in due_ids
+            ]
+            if due_ids
+            else []
+        )
+        held = await self._retention.held_filter(school_id)
         by_case: dict[str, list[Any]] = {}
         for document in documents:
-            if document.id in in_other_acts or await self._retention.is_held(document):
+            if document.id in in_other_acts or held(document):
                 continue
             by_case.setdefault(document.case_id or "", []).append(document)
         for due in report.due:
@@ -258,6 +267,7 @@ class ActService:
         await self._tombstones.begin(self._tombstone(act, item, student_id=document.student_id))
         await self._objects.destroy(item["keys"])
         await self._documents.delete(school_id, document.id)
+        await self._retention.count_in_case(document, documents=-1)
         await self._tombstones.finish(document.id, utcnow())
         return "destroyed"
 

@@ -158,7 +158,7 @@ class DocumentService:
             )
             document = replace(document, object_version=object_version, thumbnail_version=thumbnail_version)
             # Step 2: metadata makes the document visible.
-            inserted = await self._documents.add(document)
+            inserted = await self._documents.add(document, due_from=case.get("destroy_not_before"))
         except BaseException:
             await self._forget_objects(document)
             raise
@@ -169,6 +169,7 @@ class DocumentService:
             if winner is None:  # pragma: no cover - the index just said it exists
                 raise NotFound(MSG_DOCUMENT_NOT_FOUND)
             return UploadOutcome(winner, created=False)
+        await self._retention.count_in_case(document, documents=1)
         # Step 3: Object Lock until the case may be destroyed. Unreferenced objects are never
         # locked, so the orphan sweep can always remove them; a failure here is logged and the
         # lock is applied again by the next change to the case's clock.

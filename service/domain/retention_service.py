@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -197,6 +197,12 @@ class RetentionService:
         case.update(clock_fields(clock_of(case, left_on=left_on)))
         return await self._cases.ensure(case)
 
+    async def count_in_case(self, document: Document, *, documents: int) -> None:
+        if document.case_id:
+            await self._cases.count_document(
+                document.school_id, document.case_id, documents=documents, size=documents * document.file.size
+            )
+
     async def protect(self, document: Document, case: Mapping[str, Any], *, today: date) -> None:
         """Lock the document's objects (GOVERNANCE) until the case may be destroyed, and put a
         legal hold on them if a hold covers the document already."""
@@ -313,6 +319,7 @@ class RetentionService:
         clock = clock_of(case, left_on=left_on if case.get("student_id") else None)
         updated = await self._cases.update(case["school_id"], case["_id"], clock_fields(clock))
         assert updated is not None
+        await self._documents.set_due_from(case["school_id"], case["_id"], updated.get("destroy_not_before"))
         until = lock_until(clock, today=today)
         for document in await self._documents.list_in_cases(case["school_id"], [case["_id"]]):
             for key, version in self._object_versions(document):
@@ -331,6 +338,10 @@ class RetentionService:
 
     async def state_of(self, case: Mapping[str, Any], *, as_of: date) -> CaseState:
         left_on = await self._left_on(case["school_id"], case.get("student_id"))
+        return self._state(case, left_on=left_on, as_of=as_of)
+
+    @staticmethod
+    def _state(case: Mapping[str, Any], *, left_on: date | None, as_of: date) -> CaseState:
         clock = clock_of(case, left_on=left_on)
         live = CaseClock(
             year=clock.year,
@@ -352,25 +363,32 @@ class RetentionService:
         destroyable = await self._cases.list_destroyable(school_id, cutoff)
         review = await self._cases.list_expired_unreviewed(school_id, cutoff)
         undecided = await self._cases.list_dmn_undecided(school_id)
-        all_ids = [c["_id"] for c in (*destroyable, *review, *undecided)]
-        stats = await self._documents.stats_by_case(school_id, all_ids)
         held_cases = await self.held_case_ids(school_id, destroyable)
+        # Only pupils who left can change a case's closing; one index range, not a list of ids.
+        left = await self._students.left_on_by_id(school_id)
+
+        def left_on(case: Mapping[str, Any]) -> date | None:
+            return left.get(case.get("student_id") or "")
+
+        def stats_of(case: Mapping[str, Any]) -> tuple[int, int]:
+            return int(case.get("documents", 0)), int(case.get("bytes", 0))
+
         for case in destroyable:
-            n, size = stats.get(case["_id"], (0, 0))
+            n, size = stats_of(case)
             if n == 0:
                 continue
-            state = await self.state_of(case, as_of=as_of)
+            state = self._state(case, left_on=left_on(case), as_of=as_of)
             if state is not CaseState.DUE:
                 continue
             item = DueCase(case, state, n, size, on_hold=case["_id"] in held_cases)
             (report.on_hold if item.on_hold else report.due).append(item)
         for case in review:
-            n, size = stats.get(case["_id"], (0, 0))
+            n, size = stats_of(case)
             if n:
                 report.expert_review.append(DueCase(case, CaseState.EXPERT_REVIEW, n, size))
         for case in undecided:
-            n, size = stats.get(case["_id"], (0, 0))
-            if n and await self.state_of(case, as_of=as_of) is CaseState.NEEDS_DECISION:
+            n, size = stats_of(case)
+            if n and self._state(case, left_on=left_on(case), as_of=as_of) is CaseState.NEEDS_DECISION:
                 report.needs_decision.append(DueCase(case, CaseState.NEEDS_DECISION, n, size))
         return report
 
@@ -445,14 +463,11 @@ class RetentionService:
         return await self._documents.list_for_student(school_id, target_id)
 
     async def held_case_ids(self, school_id: str, cases: Iterable[Mapping[str, Any]]) -> set[str]:
-        cases = list(cases)
-        targets = [("case", c["_id"]) for c in cases] + [
-            ("student", c["student_id"]) for c in cases if c.get("student_id")
-        ]
-        holds = await self._holds.active_for(school_id, targets)
+        """Which of these cases are covered by an active case or pupil hold (holds are few: one query)."""
+        holds = await self._holds.list(school_id, active_only=True)
         held_students = {h["target_id"] for h in holds if h["target_type"] == "student"}
         held = {h["target_id"] for h in holds if h["target_type"] == "case"}
-        return held | {c["_id"] for c in cases if c.get("student_id") in held_students}
+        return {c["_id"] for c in cases if c["_id"] in held or c.get("student_id") in held_students}
 
     async def student_view(
         self, student: Student, documents: list[Document], tombstones: list[dict[str, Any]], *, today: date
@@ -519,6 +534,20 @@ class RetentionService:
                 for t in tombstones
             ],
         }
+
+    async def held_filter(self, school_id: str) -> Callable[[Document], bool]:
+        """A predicate "is this document covered by an active hold", from one query."""
+        holds = await self._holds.list(school_id, active_only=True)
+        targets = {(h["target_type"], h["target_id"]) for h in holds}
+
+        def held(document: Document) -> bool:
+            return (
+                ("document", document.id) in targets
+                or ("student", document.student_id) in targets
+                or ("case", document.case_id or "") in targets
+            )
+
+        return held
 
     async def is_held(self, document: Document) -> bool:
         return bool(await self._holds.active_for(document.school_id, self._hold_targets(document)))

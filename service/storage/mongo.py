@@ -29,6 +29,7 @@ Doc = dict[str, Any]
 
 STUDENT_INDEXES = [
     IndexModel([("school_id", ASCENDING), ("class_name", ASCENDING), ("full_name", ASCENDING)]),
+    IndexModel([("school_id", ASCENDING), ("left_on", ASCENDING)]),
     IndexModel(
         [("school_id", ASCENDING), ("external_id", ASCENDING)],
         unique=True,
@@ -132,6 +133,13 @@ class StudentRepository:
             {"$set": {"left_on": _date_to_bson(left_on), "leaving_order": order}},
         )
 
+    async def left_on_by_id(self, school_id: str) -> dict[str, date]:
+        """Leaving dates of the pupils who have left (an index range, not a list of ids)."""
+        cursor = self._col.find(
+            {"school_id": school_id, "left_on": {"$type": "string"}}, projection={"left_on": 1}
+        )
+        return {raw["_id"]: date.fromisoformat(raw["left_on"]) async for raw in cursor}
+
     async def get_many(self, school_id: str, ids: Iterable[str]) -> dict[str, Student]:
         cursor = self._col.find({"school_id": school_id, "_id": {"$in": list(ids)}})
         return {raw["_id"]: self._to_student(raw) async for raw in cursor}
@@ -141,10 +149,14 @@ class DocumentRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._col = db.documents
 
-    async def add(self, document: Document) -> bool:
-        """Insert; return False when the same bytes are already stored for this pupil."""
+    async def add(self, document: Document, *, due_from: str | None = None) -> bool:
+        """Insert; return False when the same bytes are already stored for this pupil.
+
+        ``due_from`` copies the case's destroy-not-before date onto the document, so the act
+        draft finds due documents by an index range instead of a huge ``$in``.
+        """
         try:
-            await self._col.insert_one(self._to_bson(document))
+            await self._col.insert_one({**self._to_bson(document), "due_from": due_from})
         except DuplicateKeyError:
             return False
         return True
@@ -175,6 +187,16 @@ class DocumentRepository:
 
     async def count(self, school_id: str | None = None) -> int:
         return await self._col.count_documents({} if school_id is None else {"school_id": school_id})
+
+    async def set_due_from(self, school_id: str, case_id: str, due_from: str | None) -> None:
+        await self._col.update_many(
+            {"school_id": school_id, "case_id": case_id}, {"$set": {"due_from": due_from}}
+        )
+
+    async def list_due(self, school_id: str, cutoff: str) -> list[Document]:
+        """Documents whose case may be destroyed by ``cutoff`` (ISO date); served by an index."""
+        cursor = self._col.find({"school_id": school_id, "due_from": {"$lte": cutoff}})
+        return [self._to_document(raw) async for raw in cursor]
 
     async def list_in_cases(self, school_id: str, case_ids: Iterable[str]) -> list[Document]:
         cursor = self._col.find({"school_id": school_id, "case_id": {"$in": list(case_ids)}})

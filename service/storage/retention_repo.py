@@ -25,7 +25,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "holds": [IndexModel([("school_id", ASCENDING), ("target_type", ASCENDING), ("target_id", ASCENDING)])],
     "acts": [IndexModel([("school_id", ASCENDING), ("number", ASCENDING)], unique=True)],
     "tombstones": [IndexModel([("school_id", ASCENDING), ("student_id", ASCENDING)])],
-    "documents": [IndexModel([("school_id", ASCENDING), ("case_id", ASCENDING)], name="school_case")],
+    "documents": [
+        IndexModel([("school_id", ASCENDING), ("case_id", ASCENDING)], name="school_case"),
+        IndexModel([("school_id", ASCENDING), ("due_from", ASCENDING)], name="school_due_from"),
+    ],
 }
 
 
@@ -87,6 +90,12 @@ class CaseRepository:
 
     async def get(self, school_id: str, case_id: str) -> Doc | None:
         return await self._col.find_one({"school_id": school_id, "_id": case_id})
+
+    async def count_document(self, school_id: str, case_id: str, *, documents: int, size: int) -> None:
+        """Keep the case's document count and size (for the due list) as documents come and go."""
+        await self._col.update_one(
+            {"school_id": school_id, "_id": case_id}, {"$inc": {"documents": documents, "bytes": size}}
+        )
 
     async def update(self, school_id: str, case_id: str, fields: Doc) -> Doc | None:
         return await self._col.find_one_and_update(

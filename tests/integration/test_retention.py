@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -425,3 +428,46 @@ def test_due_query_uses_an_index(settings: Settings, mongo: MongoClient, app_cli
     plan = db.cases.find(CaseRepository.destroyable_query(settings.school_id, date(2030, 1, 1))).explain()
     assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"])
     assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"])
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "MONGODB_URI": settings.mongodb_uri,
+        "MONGODB_DB": settings.mongodb_db,
+        "S3_ENDPOINT": settings.s3_endpoint,
+        "S3_ACCESS_KEY": settings.s3_access_key,
+        "S3_SECRET_KEY": settings.s3_secret_key,
+        "S3_BUCKET": settings.s3_bucket,
+        "SCHOOL_ID": settings.school_id,
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service.retention_cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_refuses_to_execute_a_draft_and_executes_an_approved_act(
+    app_client: TestClient, clock: Clock, settings: Settings
+) -> None:
+    act, pupil, kept = _due_act(app_client, clock)
+    due = _cli(settings, "due", "--as-of", "2025-02-03")
+    assert due.returncode == 0, due.stderr
+    assert pupil["doc"]["case_id"] in due.stdout
+
+    refused = _cli(settings, "act", "execute", act["id"], "--by", "Архивариус")
+    assert refused.returncode == 1
+    assert "только по утверждённому акту" in refused.stderr
+    assert app_client.get(f"/api/v1/documents/{pupil['doc']['id']}").status_code == 200
+
+    approved = _cli(settings, "act", "approve", act["id"], "--by", "Директор", "--protocol", "9", "--protocol-date", "2025-01-30")
+    assert approved.returncode == 0, approved.stderr
+    executed = _cli(settings, "act", "execute", act["id"], "--by", "Архивариус")
+    assert executed.returncode == 0, executed.stderr
+    assert "уничтожено: 2" in executed.stdout
+    assert app_client.get(f"/api/v1/documents/{pupil['doc']['id']}").status_code == 404
+    assert app_client.get(f"/api/v1/documents/{kept['id']}").status_code == 200
+
+    hold = _cli(settings, "hold", "place", "--type", "document", "--id", kept["id"], "--reason", "Проверка", "--by", "Директор")
+    assert hold.returncode == 0 and "запрет наложен" in hold.stdout
+    assert kept["id"] in _cli(settings, "hold", "list").stdout
