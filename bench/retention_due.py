@@ -24,11 +24,11 @@ from pymongo import MongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.embedded import EmbeddedStores, S3Ports, free_port  # noqa: E402
-from service.lifespan import open_stores  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from service.storage.retention_repo import CaseRepository  # noqa: E402
-from service.wiring import make_act_service, make_retention_service  # noqa: E402
+from service.embedded import EmbeddedStores, S3Ports, free_port
+from service.lifespan import open_stores
+from service.settings import Settings
+from service.storage.retention_repo import CaseRepository
+from service.wiring import make_act_service, make_retention_service
 
 SCHOOL = "bench-school"
 PUPILS = 2000

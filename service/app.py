@@ -37,6 +37,7 @@ def create_app(
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     return Litestar(
         route_handlers=[
+            index,
             HealthController,
             StudentController,
             DocumentController,

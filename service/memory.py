@@ -12,6 +12,8 @@ import ctypes.util
 import functools
 import gc
 
+import anyio
+
 
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
@@ -26,9 +28,19 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
-def release_free_memory() -> None:
-    # pypdf's writer and its objects reference each other: only the cycle collector frees them.
-    gc.collect()
+DECODE_SLOTS = 2
+
+
+@functools.cache
+def decode_limiter() -> anyio.CapacityLimiter:
+    """Process-wide cap on concurrent image/PDF decoding (CPU- and memory-heavy)."""
+    return anyio.CapacityLimiter(DECODE_SLOTS)
+
+
+def release_free_memory(*, collect: bool = True) -> None:
+    if collect:
+        # pypdf's writer and its objects reference each other: only the cycle collector frees them.
+        gc.collect()
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -129,7 +129,18 @@ def internal_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Respons
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, MSG_INTERNAL, "internal_error")
 
 
+def undecodable_form_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    # Litestar reads a file part sent without a file name as a text field and fails to decode it.
+    return problem(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Файл передан без имени или форма заполнена неверно. Выберите файл ещё раз.",
+        "invalid_form",
+        "file",
+    )
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    UnicodeDecodeError: undecodable_form_handler,
     errors.ArchiveError: archive_error_handler,
     PyMongoError: mongo_error_handler,
     ValidationException: validation_error_handler,

@@ -24,6 +24,7 @@ from service.domain.metadata import parse_document_metadata
 from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.errors import FileTooLarge, InvalidInput, NotFound
+from service.memory import decode_limiter, release_free_memory
 from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository, utcnow
@@ -105,13 +106,20 @@ class DocumentService:
                 f"Для этого вида документа допускается не более {limit // (1024 * 1024)} МБ."
             )
 
-        inspection: Inspection = await anyio.to_thread.run_sync(
-            lambda: inspect_upload(
-                fh,
-                free_form=metadata.kind in FREE_FORM_KINDS,
-                max_image_pixels=self._settings.max_image_pixels,
-            )
-        )
+        def inspect() -> Inspection:
+            try:
+                return inspect_upload(
+                    fh,
+                    free_form=metadata.kind in FREE_FORM_KINDS,
+                    max_image_pixels=self._settings.max_image_pixels,
+                )
+            finally:
+                # A 100-megapixel scan decodes to hundreds of MB; hand them back at once.
+                release_free_memory(collect=False)
+
+        # At most DECODE_SLOTS files are decoded at a time, so parallel uploads of large scans
+        # cannot multiply the memory a single decode needs.
+        inspection: Inspection = await anyio.to_thread.run_sync(inspect, limiter=decode_limiter())
         existing = await self._documents.find_by_sha256(school_id, student_id, inspection.sha256)
         if existing is not None:
             return UploadOutcome(existing, created=False)

@@ -133,6 +133,7 @@ def thumbnail_jpeg(im: Image.Image) -> bytes:
     small = to_printable(upright(im), keep_bilevel=False)
     small = small.copy() if small is im else small
     small.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
+    small.info = {}  # Pillow would write a JPEG comment (or other carried-over info) back out
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=82, optimize=True)
     return out.getvalue()

@@ -94,7 +94,13 @@ def inspect_upload(fh: BinaryIO, *, free_form: bool, max_image_pixels: int) -> I
     fh.seek(0)
 
     if _looks_like_pdf(head):
-        pages, thumb = _inspect_pdf(fh)
+        try:
+            pages, thumb = _inspect_pdf(fh)
+        except UnreadableFile:
+            if not free_form:
+                raise
+            # A creative work or presentation is kept as it is even if it cannot be printed.
+            return Inspection(PDF_MEDIA_TYPE, False, None, sha256, size, images.placeholder_thumbnail("PDF"))
         return Inspection(PDF_MEDIA_TYPE, True, pages, sha256, size, thumb)
 
     if images.has_scan_signature(head):

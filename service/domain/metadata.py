@@ -45,7 +45,13 @@ def clean_text(
     name = FIELD_NAMES_RU.get(field, field)
     if value is not None:
         value = unicodedata.normalize("NFC", value)
-        value = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in value)
+        # Tabs and line breaks become blanks; invisible format characters (soft hyphen,
+        # zero-width space, direction marks) are dropped.
+        value = "".join(
+            " " if unicodedata.category(ch) == "Cc" else ch
+            for ch in value
+            if not unicodedata.category(ch).startswith(("Cf", "Cs", "Co", "Cn"))
+        )
         value = " ".join(value.split())
     if not value:
         if required:
@@ -79,6 +85,7 @@ def parse_date(value: str | None, field: str, *, today: date) -> date | None:
     if not value:
         return None
     parsed: date | None = None
+    shaped = re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", value) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
     try:
         if re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", value):
             d, m, y = value.split(".")
@@ -88,6 +95,8 @@ def parse_date(value: str | None, field: str, *, today: date) -> date | None:
     except ValueError:
         parsed = None
     if parsed is None:
+        if shaped:
+            raise InvalidInput(f"Поле «{name}»: такой даты нет в календаре ({value}).", field=field)
         raise InvalidInput(f"Поле «{name}»: дата должна быть в виде ДД.ММ.ГГГГ.", field=field)
     if parsed > today or parsed.year < 1900:
         raise InvalidInput(f"Поле «{name}»: дата не может быть в будущем или раньше 1900 года.", field=field)
@@ -113,6 +122,36 @@ def parse_academic_year(value: str | None, *, default: str) -> str:
     return value
 
 
+_CLASS_NAME = re.compile(r"^(?:[1-9]|1[0-2])-?[А-ЯЁA-Z]{0,4}$")
+GTO_RESULTS = frozenset({Result.GTO_GOLD, Result.GTO_SILVER, Result.GTO_BRONZE})
+
+
+def parse_class_name(value: str | None) -> str:
+    """ "7б", "7 Б" and "7-Б" all mean class 7Б (parallel 1-12 and up to four letters)."""
+    cleaned = clean_text(value, "class_name", required=True, max_len=20) or ""
+    compact = cleaned.replace(" ", "").upper()
+    if not _CLASS_NAME.match(compact):
+        raise InvalidInput(
+            "Поле «класс»: укажите номер параллели и букву, например 7Б или 10-ИТ.", field="class_name"
+        )
+    return compact
+
+
+def _check_year_consistency(academic_year: str, issued_on: date | None, today: date) -> None:
+    start = int(academic_year[:4])
+    if start > int(academic_year_of(today)[:4]):
+        raise InvalidInput("Поле «учебный год»: учебный год ещё не начался.", field="academic_year")
+    if issued_on is not None:
+        issued_year = int(academic_year_of(issued_on)[:4])
+        # Diplomas are sometimes handed out after the year they belong to, never before it.
+        if not 0 <= issued_year - start <= 1:
+            raise InvalidInput(
+                f"Дата выдачи {issued_on:%d.%m.%Y} не относится к учебному году {academic_year}. "
+                "Проверьте дату или учебный год.",
+                field="academic_year",
+            )
+
+
 def parse_document_metadata(fields: Mapping[str, str | None], *, today: date) -> DocumentMetadata:
     """Turn form fields into validated metadata.
 
@@ -125,15 +164,20 @@ def parse_document_metadata(fields: Mapping[str, str | None], *, today: date) ->
     issued_on = parse_date(fields.get("issued_on"), "issued_on", today=today)
     default_year = academic_year_of(issued_on or today)
     assert kind is not None and category is not None and title is not None
+    academic_year = parse_academic_year(fields.get("academic_year"), default=default_year)
+    _check_year_consistency(academic_year, issued_on, today)
+    result = parse_choice(Result, fields.get("result"), "result", required=False)
+    if result in GTO_RESULTS and category is not Category.GTO:
+        raise InvalidInput("Знак ГТО указывается только для направления «ГТО».", field="result")
     return DocumentMetadata(
         kind=kind,
         title=title,
         category=category,
-        academic_year=parse_academic_year(fields.get("academic_year"), default=default_year),
+        academic_year=academic_year,
         source=parse_choice(Source, fields.get("source"), "source", required=False) or Source.SCHOOL,
         issued_on=issued_on,
         issuer=clean_text(fields.get("issuer"), "issuer"),
         event=clean_text(fields.get("event"), "event"),
         event_level=parse_choice(EventLevel, fields.get("event_level"), "event_level", required=False),
-        result=parse_choice(Result, fields.get("result"), "result", required=False),
+        result=result,
     )

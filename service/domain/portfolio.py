@@ -21,6 +21,7 @@ import img2pdf
 import pypdf
 import typst
 from PIL import Image, ImageSequence
+from pypdf.generic import NameObject
 
 from service.domain import images
 from service.domain.inspection import PDF_MEDIA_TYPE, open_pdf
@@ -148,6 +149,8 @@ def _jpeg_pages(data: bytes) -> bytes | None:
 
 def _encode_page(frame: Image.Image) -> bytes:
     page = images.to_printable(images.upright(frame), keep_bilevel=True)
+    # Keep only the colour profile: comments and other carried-over metadata stay out.
+    page.info = {k: v for k, v in page.info.items() if k == "icc_profile"}
     out = io.BytesIO()
     if page.mode == "RGB" and frame.format != "PNG":
         page.save(out, format="JPEG", quality=90)
@@ -177,6 +180,26 @@ def document_pdf(document: Document, data: bytes) -> pypdf.PdfReader:
     if pdf is None:
         pdf = _image_pages(data)
     return pypdf.PdfReader(io.BytesIO(pdf))
+
+
+# Actions a PDF viewer would run on the family's computer; a portfolio never needs them.
+_ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/Rendition", "/RichMediaExecute"}
+)
+
+
+def strip_active_content(page: pypdf.PageObject) -> None:
+    """Remove page and annotation actions that run code or send data (links to URLs stay)."""
+    page.pop(NameObject("/AA"), None)
+    annotations = page.get("/Annots")
+    if annotations is None:
+        return
+    for ref in annotations.get_object():
+        annotation = ref.get_object()
+        annotation.pop(NameObject("/AA"), None)
+        action = annotation.get("/A")
+        if action is not None and action.get_object().get("/S") in _ACTIVE_ACTIONS:
+            annotation.pop(NameObject("/A"), None)
 
 
 def _prefetched(docs: Sequence[Document], fetch: Callable[[str], bytes]) -> Iterator[tuple[Document, bytes]]:
@@ -222,6 +245,8 @@ def assemble_portfolio(
         first_page = len(writer.pages)
         reader = document_pdf(document, data)
         writer.append(reader, import_outline=False)
+        for page in writer.pages[first_page:]:
+            strip_active_content(page)
         # append() has copied every object the pages need, but the writer keeps each reader
         # alive on purpose; closing the reader's buffer stops every scan being held twice.
         reader.stream.close()

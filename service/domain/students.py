@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import date
 
-from service.domain.metadata import clean_text, parse_date
+from service.domain.metadata import clean_text, parse_class_name, parse_date
 from service.errors import NotFound
 from service.models import Student
 from service.storage.mongo import StudentRepository, utcnow
@@ -21,13 +21,13 @@ class StudentService:
     async def create(self, school_id: str, fields: Mapping[str, str | None], *, today: date) -> Student:
         """Raises InvalidInput for a missing/malformed field, Conflict for a repeated external id."""
         full_name = clean_text(fields.get("full_name"), "full_name", required=True, max_len=200)
-        class_name = clean_text(fields.get("class_name"), "class_name", required=True, max_len=20)
-        assert full_name is not None and class_name is not None
+        class_name = parse_class_name(fields.get("class_name"))
+        assert full_name is not None
         student = Student(
             id=str(uuid.uuid4()),
             school_id=school_id,
             full_name=full_name,
-            class_name=class_name.upper(),
+            class_name=class_name,
             birth_date=parse_date(fields.get("birth_date"), "birth_date", today=today),
             external_id=clean_text(fields.get("external_id"), "external_id", max_len=100),
             created_at=utcnow(),
@@ -43,5 +43,5 @@ class StudentService:
         return student
 
     async def list(self, school_id: str, *, class_name: str | None) -> list[Student]:
-        name = clean_text(class_name, "class_name", max_len=20)
-        return await self._repo.list(school_id, class_name=name.upper() if name else None)
+        name = parse_class_name(class_name) if class_name and class_name.strip() else None
+        return await self._repo.list(school_id, class_name=name)

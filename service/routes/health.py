@@ -12,6 +12,17 @@ from service.domain.health import check_stores
 from service.schemas import HealthRead
 
 
+@get("/", operation_id="getIndex", summary="Что это за сервис", include_in_schema=False)
+async def index() -> dict[str, str]:
+    """Where to go from the root URL (the web interface comes with its own issue)."""
+    return {
+        "service": "Архив документов и портфолио обучающихся",
+        "api": "/api/v1",
+        "documentation": "/schema",
+        "health": "/health",
+    }
+
+
 class HealthController(Controller):
     path = "/health"
     tags: ClassVar[list[str]] = ["health"]

@@ -38,9 +38,13 @@ def make_minio_client(endpoint: str, access_key: str, secret_key: str, region: s
     """A client with short connect timeouts, so an outage is reported in seconds, not minutes."""
     url = urlsplit(endpoint)
     http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=3.0, read=120.0),
+        timeout=urllib3.Timeout(connect=3.0, read=60.0),
         maxsize=16,
-        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
+        # Connection failures and 5xx are retried; a server that stops answering is not waited
+        # for three times over.
+        retries=urllib3.Retry(
+            total=2, connect=2, read=0, status=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)
+        ),
     )
     return Minio(
         endpoint=url.netloc,
@@ -101,13 +105,22 @@ class ObjectStore:
         await self._call(run)
 
     async def ping(self) -> None:
-        """Raises StoreUnavailable when the server does not answer or the bucket is missing."""
+        """Raises StoreUnavailable when the server does not answer or the bucket is missing.
+
+        The worker thread is abandoned if the caller gives up (a hung server must not hang
+        /health with it).
+        """
 
         def run() -> None:
             if not self._client.bucket_exists(bucket_name=self.bucket):
                 raise StoreUnavailable(f"bucket {self.bucket!r} does not exist")
 
-        await self._call(run)
+        try:
+            await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+        except StoreUnavailable:
+            raise
+        except _FAILURES as exc:
+            raise StoreUnavailable(MSG_S3_DOWN) from exc
 
     # --- writing ---------------------------------------------------------------------------
     async def put_file(

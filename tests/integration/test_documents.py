@@ -179,7 +179,15 @@ def test_missing_fields_and_file_are_422_in_russian(client: TestClient) -> None:
     assert bad_year.json()["field"] == "academic_year"
     bad_date = upload(client, student["id"], jpeg_bytes(), issued_on="31.02.2025")
     assert bad_date.status_code == 422
-    assert "ДД.ММ.ГГГГ" in bad_date.json()["detail"]
+    assert "нет в календаре" in bad_date.json()["detail"]
+    odd_date = upload(client, student["id"], jpeg_bytes(), issued_on="в прошлом мае")
+    assert "ДД.ММ.ГГГГ" in odd_date.json()["detail"]
+    nameless = client.post(
+        f"/api/v1/students/{student['id']}/documents",
+        data={"kind": "diploma", "title": "Диплом", "category": "sport"},
+        files={"file": ("", png_bytes(), "image/png")},
+    )
+    assert nameless.status_code in (400, 422), nameless.text
     no_file = client.post(
         f"/api/v1/students/{student['id']}/documents",
         data={"kind": "diploma", "title": "Диплом", "category": "sport"},

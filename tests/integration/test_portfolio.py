@@ -196,3 +196,53 @@ def test_empty_portfolio_still_has_a_cover(client: TestClient) -> None:
     reader = portfolio_of(client, student["id"])
     assert len(reader.pages) == 2
     assert "нет документов" in reader.pages[1].extract_text()
+
+
+def _pdf_with_javascript() -> bytes:
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(200, 200)
+    page = writer.pages[0]
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('EVILJS')"),
+        }
+    )
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject(
+                [FloatObject(0), FloatObject(0), FloatObject(50), FloatObject(50)]
+            ),
+            NameObject("/A"): script,
+        }
+    )
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): script})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_scripts_in_uploaded_pdfs_do_not_reach_the_portfolio(client: TestClient) -> None:
+    student = create_student(client)
+    original = _pdf_with_javascript()
+    assert b"EVILJS" in original
+    doc = upload(client, student["id"], original, "скан.pdf").json()
+    assert client.get(f"/api/v1/documents/{doc['id']}/content").content == original  # the original is kept
+    pdf = client.get(f"/api/v1/students/{student['id']}/portfolio.pdf").content
+    assert b"EVILJS" not in pdf and b"/JavaScript" not in pdf
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 3
+
+
+def test_thumbnails_drop_jpeg_comments(client: TestClient) -> None:
+    student = create_student(client)
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buf, format="JPEG", comment=b"SECRET-COMMENT")
+    doc = upload(client, student["id"], buf.getvalue()).json()
+    thumb = client.get(f"/api/v1/documents/{doc['id']}/thumbnail").content
+    assert b"SECRET-COMMENT" not in thumb
+    assert b"SECRET-COMMENT" not in client.get(f"/api/v1/students/{student['id']}/portfolio.pdf").content

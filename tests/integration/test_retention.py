@@ -443,7 +443,11 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         "COLUMNS": "200",
     }
     return subprocess.run(
-        [sys.executable, "-m", "service.retention_cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "service.retention_cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -460,7 +464,18 @@ def test_cli_refuses_to_execute_a_draft_and_executes_an_approved_act(
     assert "только по утверждённому акту" in refused.stderr
     assert app_client.get(f"/api/v1/documents/{pupil['doc']['id']}").status_code == 200
 
-    approved = _cli(settings, "act", "approve", act["id"], "--by", "Директор", "--protocol", "9", "--protocol-date", "2025-01-30")
+    approved = _cli(
+        settings,
+        "act",
+        "approve",
+        act["id"],
+        "--by",
+        "Директор",
+        "--protocol",
+        "9",
+        "--protocol-date",
+        "2025-01-30",
+    )
     assert approved.returncode == 0, approved.stderr
     executed = _cli(settings, "act", "execute", act["id"], "--by", "Архивариус")
     assert executed.returncode == 0, executed.stderr
@@ -468,6 +483,18 @@ def test_cli_refuses_to_execute_a_draft_and_executes_an_approved_act(
     assert app_client.get(f"/api/v1/documents/{pupil['doc']['id']}").status_code == 404
     assert app_client.get(f"/api/v1/documents/{kept['id']}").status_code == 200
 
-    hold = _cli(settings, "hold", "place", "--type", "document", "--id", kept["id"], "--reason", "Проверка", "--by", "Директор")
+    hold = _cli(
+        settings,
+        "hold",
+        "place",
+        "--type",
+        "document",
+        "--id",
+        kept["id"],
+        "--reason",
+        "Проверка",
+        "--by",
+        "Директор",
+    )
     assert hold.returncode == 0 and "запрет наложен" in hold.stdout
     assert kept["id"] in _cli(settings, "hold", "list").stdout

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from service.domain.metadata import academic_year_of, parse_document_metadata
+from service.domain.metadata import academic_year_of, parse_class_name, parse_document_metadata
 from service.errors import InvalidInput
 from service.models import Category, DocumentKind, EventLevel, Result, Source
 
@@ -15,8 +15,8 @@ def test_full_form_is_parsed() -> None:
     m = parse_document_metadata(
         {
             "kind": "gramota",
-            "title": "  Грамота\tза  участие ",
-            "category": "sport",
+            "title": "  Грамота\tза  уча\u00adстие ",
+            "category": "gto",
             "issued_on": "16.05.2025",
             "event_level": "regional",
             "result": "gto_gold",
@@ -25,7 +25,7 @@ def test_full_form_is_parsed() -> None:
         },
         today=TODAY,
     )
-    assert m.kind is DocumentKind.GRAMOTA and m.category is Category.SPORT
+    assert m.kind is DocumentKind.GRAMOTA and m.category is Category.GTO
     assert m.title == "Грамота за участие"
     assert m.issued_on == date(2025, 5, 16)
     assert m.event_level is EventLevel.REGIONAL and m.result is Result.GTO_GOLD
@@ -53,6 +53,22 @@ def test_academic_year_turns_on_the_first_of_september(day: date, year: str) -> 
             "academic_year",
         ),
         ({"kind": "diploma", "category": "sport", "title": "x", "result": "gold"}, "result"),
+        ({"kind": "diploma", "category": "sport", "title": "x", "result": "gto_gold"}, "result"),
+        (
+            {"kind": "diploma", "category": "sport", "title": "x", "academic_year": "2050/2051"},
+            "academic_year",
+        ),
+        (
+            {
+                "kind": "diploma",
+                "category": "sport",
+                "title": "x",
+                "academic_year": "2020/2021",
+                "issued_on": "12.12.2025",
+            },
+            "academic_year",
+        ),
+        ({"kind": "diploma", "category": "sport", "title": "x", "issued_on": "31.02.2025"}, "issued_on"),
     ],
 )
 def test_bad_fields_name_themselves(fields: dict[str, str], field: str) -> None:
@@ -60,3 +76,36 @@ def test_bad_fields_name_themselves(fields: dict[str, str], field: str) -> None:
         parse_document_metadata(fields, today=TODAY)
     assert caught.value.field == field
     assert caught.value.message.endswith(".")
+
+
+def test_late_diplomas_may_belong_to_the_previous_school_year() -> None:
+    m = parse_document_metadata(
+        {
+            "kind": "diploma",
+            "category": "sport",
+            "title": "x",
+            "academic_year": "2024/2025",
+            "issued_on": "10.10.2025",
+        },
+        today=TODAY,
+    )
+    assert m.academic_year == "2024/2025"
+
+
+def test_impossible_date_says_so() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_document_metadata(
+            {"kind": "diploma", "category": "sport", "title": "x", "issued_on": "29.02.2025"}, today=TODAY
+        )
+    assert "нет в календаре" in caught.value.message
+
+
+@pytest.mark.parametrize(("raw", "clean"), [("7б", "7Б"), ("7 Б", "7Б"), ("10-ит", "10-ИТ"), ("11", "11")])
+def test_class_names_are_normalised(raw: str, clean: str) -> None:
+    assert parse_class_name(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["../../x", "<b>x", "77Б", "Б7", ""])
+def test_odd_class_names_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_class_name(raw)
