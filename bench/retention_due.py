@@ -42,31 +42,81 @@ def populate(db, documents: int) -> int:  # type: ignore[no-untyped-def]
     for p in range(PUPILS):
         sid = f"pupil-{p:05d}"
         left = date(2015, 6, 30) if p % 4 == 0 else None
-        students.append({"_id": sid, "school_id": SCHOOL, "full_name": f"Обучающийся {p}", "class_name": "11А",
-                         "left_on": left.isoformat() if left else None, "created_at": now})
+        students.append(
+            {
+                "_id": sid,
+                "school_id": SCHOOL,
+                "full_name": f"Обучающийся {p}",
+                "class_name": "11А",
+                "left_on": left.isoformat() if left else None,
+                "created_at": now,
+            }
+        )
         for year in YEARS:
             case_id = f"07-03/{year}/{sid}"
             due = "2019-01-01" if left else None  # left 2015 -> from 01.01.2016 + 3 years
-            cases.append({"_id": case_id, "school_id": SCHOOL, "index": "07-03", "year": year, "student_id": sid,
-                          "nomenclature_version": 1, "title": "Копии документов о достижениях обучающихся",
-                          "retention": {"kind": "years_after_leaving", "years": 3},
-                          "retention_label": "3 года после выбытия обучающегося", "article": None, "epk": False,
-                          "to_be_confirmed": True, "note": "", "review": None, "dmn_decision": None,
-                          "closes_on": f"{year}-12-31", "event_on": left.isoformat() if left else None,
-                          "expires_on": due, "destroy_not_before": due, "created_at": now,
-                          "documents": per_case, "bytes": per_case * 500_000})
+            cases.append(
+                {
+                    "_id": case_id,
+                    "school_id": SCHOOL,
+                    "index": "07-03",
+                    "year": year,
+                    "student_id": sid,
+                    "nomenclature_version": 1,
+                    "title": "Копии документов о достижениях обучающихся",
+                    "retention": {"kind": "years_after_leaving", "years": 3},
+                    "retention_label": "3 года после выбытия обучающегося",
+                    "article": None,
+                    "epk": False,
+                    "to_be_confirmed": True,
+                    "note": "",
+                    "review": None,
+                    "dmn_decision": None,
+                    "closes_on": f"{year}-12-31",
+                    "event_on": left.isoformat() if left else None,
+                    "expires_on": due,
+                    "destroy_not_before": due,
+                    "created_at": now,
+                    "documents": per_case,
+                    "bytes": per_case * 500_000,
+                }
+            )
             for k in range(per_case):
                 did = str(uuid.uuid4())
-                docs.append({"_id": did, "school_id": SCHOOL, "student_id": sid, "case_id": case_id,
-                             "meta": {"kind": "diploma", "title": f"Диплом {k}", "category": "olympiad_contest",
-                                      "academic_year": f"{year}/{year + 1}", "source": "school", "issued_on": None,
-                                      "issuer": None, "event": None, "event_level": None, "result": None},
-                             "file": {"media_type": "image/jpeg", "size": 500_000, "sha256": did.replace("-", ""),
-                                      "pages": 1, "is_scan": True, "original_filename": "скан.jpg",
-                                      "object_key": f"schools/{SCHOOL}/documents/{did}/original",
-                                      "thumbnail_key": f"schools/{SCHOOL}/documents/{did}/thumbnail.jpg",
-                                      "object_version": None, "thumbnail_version": None},
-                             "due_from": due, "created_at": now})
+                docs.append(
+                    {
+                        "_id": did,
+                        "school_id": SCHOOL,
+                        "student_id": sid,
+                        "case_id": case_id,
+                        "meta": {
+                            "kind": "diploma",
+                            "title": f"Диплом {k}",
+                            "category": "olympiad_contest",
+                            "academic_year": f"{year}/{year + 1}",
+                            "source": "school",
+                            "issued_on": None,
+                            "issuer": None,
+                            "event": None,
+                            "event_level": None,
+                            "result": None,
+                        },
+                        "file": {
+                            "media_type": "image/jpeg",
+                            "size": 500_000,
+                            "sha256": did.replace("-", ""),
+                            "pages": 1,
+                            "is_scan": True,
+                            "original_filename": "скан.jpg",
+                            "object_key": f"schools/{SCHOOL}/documents/{did}/original",
+                            "thumbnail_key": f"schools/{SCHOOL}/documents/{did}/thumbnail.jpg",
+                            "object_version": None,
+                            "thumbnail_version": None,
+                        },
+                        "due_from": due,
+                        "created_at": now,
+                    }
+                )
     db.students.insert_many(students)
     for i in range(0, len(cases), 5000):
         db.cases.insert_many(cases[i : i + 5000])
@@ -83,15 +133,27 @@ def main() -> int:
     if os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"):
         settings = Settings.from_env()
     else:
-        embedded = EmbeddedStores(data_dir=Path(tempfile.mkdtemp(prefix="retention-bench-")),
-                                  mongo_port=free_port(), s3_ports=S3Ports.free())
+        embedded = EmbeddedStores(
+            data_dir=Path(tempfile.mkdtemp(prefix="retention-bench-")),
+            mongo_port=free_port(),
+            s3_ports=S3Ports.free(),
+        )
         embedded.start()
-        settings = Settings(mongodb_uri=embedded.mongodb_uri, s3_endpoint=embedded.s3_endpoint,
-                            s3_access_key=embedded.access_key, s3_secret_key=embedded.secret_key)
-    settings = replace(settings, mongodb_db=f"bench_{uuid.uuid4().hex[:8]}", s3_bucket=f"bench-{uuid.uuid4().hex[:8]}",
-                       school_id=SCHOOL)
+        settings = Settings(
+            mongodb_uri=embedded.mongodb_uri,
+            s3_endpoint=embedded.s3_endpoint,
+            s3_access_key=embedded.access_key,
+            s3_secret_key=embedded.secret_key,
+        )
+    settings = replace(
+        settings,
+        mongodb_db=f"bench_{uuid.uuid4().hex[:8]}",
+        s3_bucket=f"bench-{uuid.uuid4().hex[:8]}",
+        school_id=SCHOOL,
+    )
     mongo = MongoClient(settings.mongodb_uri)
     try:
+
         async def prepare() -> None:
             stores = await open_stores(settings)  # creates the indexes
             await stores.close()
@@ -100,10 +162,16 @@ def main() -> int:
         start = time.perf_counter()
         n = populate(mongo[settings.mongodb_db], args.documents)
         print(f"inserted {n} documents in {time.perf_counter() - start:.1f} s")
-        plan = mongo[settings.mongodb_db].cases.find(CaseRepository.destroyable_query(SCHOOL, date(2027, 1, 1))).explain()
+        plan = (
+            mongo[settings.mongodb_db]
+            .cases.find(CaseRepository.destroyable_query(SCHOOL, date(2027, 1, 1)))
+            .explain()
+        )
         stage = plan["queryPlanner"]["winningPlan"]
-        print(f"due query plan: {stage.get('stage')} <- {stage.get('inputStage', {}).get('stage')} "
-              f"({stage.get('inputStage', {}).get('indexName')})")
+        print(
+            f"due query plan: {stage.get('stage')} <- {stage.get('inputStage', {}).get('stage')} "
+            f"({stage.get('inputStage', {}).get('indexName')})"
+        )
 
         async def measure() -> None:
             stores = await open_stores(settings)
@@ -117,9 +185,11 @@ def main() -> int:
                     t = time.perf_counter()
                     act = await acts.draft(SCHOOL, as_of=date(2027, 1, 15), compiled_by="bench")
                     draft_s = time.perf_counter() - t
-                    print(f"run {attempt + 1}: due list {due_s:.2f} s ({len(report.due)} cases, "
-                          f"{sum(c.documents for c in report.due)} documents); "
-                          f"draft act {draft_s:.2f} s ({act['total_items']} items, {len(act['rows'])} rows)")
+                    print(
+                        f"run {attempt + 1}: due list {due_s:.2f} s ({len(report.due)} cases, "
+                        f"{sum(c.documents for c in report.due)} documents); "
+                        f"draft act {draft_s:.2f} s ({act['total_items']} items, {len(act['rows'])} rows)"
+                    )
                     await acts.cancel(SCHOOL, act["_id"], {"cancelled_by": "bench", "reason": "bench"})
             finally:
                 await stores.close()

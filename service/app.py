@@ -16,7 +16,7 @@ from service.lifespan import lifespan_for
 from service.problems import EXCEPTION_HANDLERS
 from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
-from service.routes.health import HealthController
+from service.routes.health import HealthController, index
 from service.routes.retention import ActController, RetentionController
 from service.routes.students import StudentController
 from service.settings import Settings
