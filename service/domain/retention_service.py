@@ -336,6 +336,10 @@ class RetentionService:
     async def cases(self, school_id: str, **filters: Any) -> list[dict[str, Any]]:
         return await self._cases.list(school_id, **filters)
 
+    async def pupil_names(self, school_id: str, ids: Iterable[str]) -> dict[str, str]:
+        pupils = await self._students.get_many(school_id, ids)
+        return {sid: p.full_name for sid, p in pupils.items()}
+
     async def state_of(self, case: Mapping[str, Any], *, as_of: date) -> CaseState:
         left_on = await self._left_on(case["school_id"], case.get("student_id"))
         return self._state(case, left_on=left_on, as_of=as_of)

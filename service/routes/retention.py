@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from service.domain.act_pdf import destruction_act_pdf, pd_destruction_pdf
 from service.domain.acts import ActService
 from service.domain.filenames import content_disposition
+from service.domain.inventory import inventory_csv, inventory_pdf, inventory_rows
 from service.domain.metadata import parse_date
 from service.domain.retention_service import DueCase, RetentionService, due_case_view
 from service.errors import Conflict, InvalidInput
@@ -263,6 +264,35 @@ class RetentionController(Controller):
             "needs_decision": block(report.needs_decision),
             "on_hold": block(report.on_hold),
         }
+
+    @get("/inventory", operation_id="getInventory", summary="Опись дел, закрытых в году (PDF или CSV)")
+    async def inventory(
+        self,
+        school_id: School,
+        today: Today,
+        retention_service: Retention,
+        settings: NamedDependency[Settings],
+        year: Annotated[int, QueryParameter(description="Год, дела которого закрыты", ge=2000, le=2100)],
+        fmt: Annotated[str, QueryParameter(name="format", description="pdf или csv")] = "pdf",
+    ) -> Response[bytes]:
+        """Cases of that year that hold documents, for the year-end hand-over to the school archive."""
+        if year >= today.year:
+            raise InvalidInput("Опись составляется по делам уже закончившегося года.", field="year")
+        if fmt not in ("pdf", "csv"):
+            raise InvalidInput("Формат описи: pdf или csv.", field="format")
+        cases = await retention_service.cases(school_id, year=year, limit=100_000)
+        names = await retention_service.pupil_names(
+            school_id, {c["student_id"] for c in cases if c.get("student_id")}
+        )
+        rows = inventory_rows(cases, names)
+        name = f"Опись дел {year}.{fmt}"
+        headers = {"Content-Disposition": content_disposition(name, inline=fmt == "pdf")}
+        if fmt == "csv":
+            return Response(inventory_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+        pdf = await anyio.to_thread.run_sync(
+            lambda: inventory_pdf(rows, year=year, school_name=settings.school_name, today=today)
+        )
+        return Response(pdf, media_type="application/pdf", headers=headers)
 
     @post("/holds", operation_id="placeHold", summary="Наложить запрет на уничтожение")
     async def place_hold(

@@ -498,3 +498,24 @@ def test_cli_refuses_to_execute_a_draft_and_executes_an_approved_act(
     )
     assert hold.returncode == 0 and "запрет наложен" in hold.stdout
     assert kept["id"] in _cli(settings, "hold", "list").stdout
+
+
+def test_inventory_of_a_closed_year_as_csv_and_pdf(app_client: TestClient, clock: Clock) -> None:
+    pupil = create_student(app_client)
+    upload(app_client, pupil["id"], jpeg_bytes())
+    upload(app_client, pupil["id"], png_bytes(), kind="creative_work", category="creative")
+    assert app_client.get(f"{R}/inventory", params={"year": 2020}).status_code == 422  # the year is not over
+    clock.today = date(2021, 1, 12)
+    csv_response = app_client.get(f"{R}/inventory", params={"year": 2020, "format": "csv"})
+    assert csv_response.status_code == 200
+    lines = csv_response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("№ п/п;Индекс дела;Заголовок дела")
+    assert (
+        len(lines) == 3
+        and "07-03" in lines[1]
+        and "Образцова Мария Петровна" in lines[1]
+        and "07-04" in lines[2]
+    )
+    pdf = app_client.get(f"{R}/inventory", params={"year": 2020})
+    text = pdf_text(pdf.content)
+    assert "ОПИСЬ" in text and "2020" in text and "07-03" in text
