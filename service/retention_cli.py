@@ -129,7 +129,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
                 console.print(table)
         elif args.command == "act":
             if args.act_command == "draft":
-                _print_act(await acts.draft(school, as_of=args.as_of or today, compiled_by=args.compiled_by))
+                _print_act(
+                    await acts.draft(
+                        school, as_of=args.as_of or today, compiled_by=args.compiled_by, today=today
+                    )
+                )
             elif args.act_command == "approve":
                 fields = {
                     "approved_by": args.by,
@@ -144,6 +148,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
             elif args.act_command == "show":
                 _print_act(await acts.get(school, args.act_id))
             elif args.act_command == "execute":
+                await acts.check_executable(school, args.act_id)  # refuse before drawing a progress bar
                 with Progress(
                     TextColumn("Уничтожение"),
                     BarColumn(),
@@ -157,7 +162,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
                     def step(done: int, total: int) -> None:
                         progress.update(task, completed=done, total=total)
 
-                    act = await acts.execute(school, args.act_id, executed_by=args.by, progress=step)
+                    act = await acts.execute(
+                        school, args.act_id, executed_by=args.by, today=today, progress=step
+                    )
                 _print_act(act)
         elif args.command == "hold":
             if args.hold_command == "place":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from retention.acts import (
@@ -28,6 +28,7 @@ from retention.acts import (
     check_can_execute,
     totals,
 )
+from retention.rules import CaseState
 from service.domain.metadata import clean_text, parse_date
 from service.domain.retention_service import RetentionService
 from service.errors import Conflict, InvalidInput, NotFound
@@ -52,7 +53,9 @@ class ActService:
         students: StudentRepository,
         objects: ObjectStore,
         retention: RetentionService,
+        lease_seconds: int = 300,
     ) -> None:
+        self._lease_seconds = lease_seconds
         self._settings = settings
         self._acts = acts
         self._tombstones = tombstones
@@ -70,16 +73,19 @@ class ActService:
     async def list(self, school_id: str) -> list[dict[str, Any]]:
         return await self._acts.list(school_id)
 
-    async def draft(self, school_id: str, *, as_of: date, compiled_by: str | None) -> dict[str, Any]:
+    async def draft(
+        self, school_id: str, *, as_of: date, compiled_by: str | None, today: date
+    ) -> dict[str, Any]:
         """A draft act of every due case not on hold (a dry run: nothing is touched).
 
         Raises:
-            InvalidInput: nothing is due as of that date.
+            InvalidInput: the date is in the future, or nothing is due as of that date.
+            Conflict: another act took some of the documents at the same moment.
         """
+        if as_of > today:
+            raise InvalidInput("Акт не может быть датирован будущим числом.", field="as_of")
         report = await self._retention.due(school_id, as_of=as_of)
         in_other_acts = await self._acts.documents_in_open_acts(school_id)
-        lines: list[CaseLine] = []
-        items: list[dict[str, Any]] = []
         due_ids = {item.case["_id"] for item in report.due}
         documents = (
             [
@@ -96,30 +102,17 @@ class ActService:
             if document.id in in_other_acts or held(document):
                 continue
             by_case.setdefault(document.case_id or "", []).append(document)
+        names = await self._retention.pupil_names(
+            school_id, {d.case["student_id"] for d in report.due if d.case.get("student_id")}
+        )
+        lines: list[CaseLine] = []
+        items: list[dict[str, Any]] = []
         for due in report.due:
             case = due.case
             case_documents = by_case.get(case["_id"], [])
             if not case_documents:
                 continue
-            retention = case["retention_label"] + (f"; {case['article']}" if case.get("article") else "")
-            note = "Срок не утверждён ЭК (заглушка номенклатуры)" if case.get("to_be_confirmed") else ""
-            if case.get("review"):
-                note = (
-                    note + "; " if note else ""
-                ) + f"экспертиза ценности: протокол ЭК № {case['review']['protocol_number']}"
-            if case.get("dmn_decision"):
-                note = (note + "; " if note else "") + "надобность миновала"
-            lines.append(
-                CaseLine(
-                    case["_id"],
-                    case["index"],
-                    case["title"],
-                    case["year"],
-                    len(case_documents),
-                    retention,
-                    note,
-                )
-            )
+            lines.append(self._line(case, len(case_documents), names))
             for d in case_documents:
                 items.append(
                     {
@@ -136,26 +129,54 @@ class ActService:
             raise InvalidInput(f"На {as_of:%d.%m.%Y} нет дел, подлежащих уничтожению.", field="as_of")
         rows = build_rows(lines)
         count, years = totals(rows)
+        act_id = str(uuid.uuid4())
+        # Claims make "one document, one open act" a unique-index fact, even for parallel drafts.
+        if await self._acts.claim(act_id, school_id, [i["document_id"] for i in items]):
+            raise Conflict(
+                "Часть документов уже включена в другой акт, который составляется сейчас. Повторите позже."
+            )
         sequence = await self._acts.count_in_year(school_id, as_of.year) + 1
-        for _ in range(5):
-            act = {
-                "_id": str(uuid.uuid4()),
-                "school_id": school_id,
-                "number": f"{as_of.year}-{sequence}",
-                "act_date": iso(as_of),
-                "status": ActStatus.DRAFT.value,
-                "compiled_by": clean_text(compiled_by, "compiled_by", max_len=200),
-                "created_at": utcnow(),
-                "rows": [r.__dict__ for r in rows],
-                "total_items": count,
-                "total_bytes": sum(i["size"] for i in items),
-                "years": years,
-                "items": items,
-            }
-            if await self._acts.add(act):
-                return act
-            sequence += 1
+        try:
+            for _ in range(20):
+                act = {
+                    "_id": act_id,
+                    "school_id": school_id,
+                    "number": f"{as_of.year}-{sequence}",
+                    "act_date": iso(as_of),
+                    "status": ActStatus.DRAFT.value,
+                    "compiled_by": clean_text(compiled_by, "compiled_by", max_len=200),
+                    "created_at": utcnow(),
+                    "rows": [r.__dict__ for r in rows],
+                    "total_items": count,
+                    "total_documents": len(items),
+                    "total_bytes": sum(i["size"] for i in items),
+                    "years": years,
+                    "items": items,
+                }
+                if await self._acts.add(act):
+                    return act
+                sequence += 1
+        except BaseException:
+            await self._acts.release_claims(act_id)
+            raise
+        await self._acts.release_claims(act_id)
         raise Conflict("Не удалось присвоить номер акту: попробуйте ещё раз.")
+
+    @staticmethod
+    def _line(case: Mapping[str, Any], documents: int, names: Mapping[str, str]) -> CaseLine:
+        retention = case["retention_label"] + (f"; {case['article']}" if case.get("article") else "")
+        notes = [f"документов: {documents}"]
+        if case.get("to_be_confirmed"):
+            notes.append("срок не утверждён ЭК (заглушка номенклатуры)")
+        if case.get("review"):
+            notes.append(f"экспертиза ценности: протокол ЭК № {case['review']['protocol_number']}")
+        if case.get("dmn_decision"):
+            notes.append("надобность миновала")
+        title = case["title"]
+        if case.get("student_id"):
+            title = f"{title}: {names.get(case['student_id'], case['student_id'])}"
+        # An act lists cases: each case (дело) is one unit of storage (ед. хр.).
+        return CaseLine(case["_id"], case["index"], title, case["year"], 1, retention, "; ".join(notes))
 
     async def approve(
         self, school_id: str, act_id: str, fields: Mapping[str, str | None], *, today: date
@@ -163,13 +184,24 @@ class ActService:
         """The director approves (УТВЕРЖДАЮ) with the expert commission's protocol (СОГЛАСОВАНО)."""
         act = await self.get(school_id, act_id)
         self._check(check_can_approve, act)
+        approved_on = parse_date(fields.get("approved_on"), "approved_on", today=today) or today
+        protocol_date = self._required_date(fields, "protocol_date", today)
+        act_date = date.fromisoformat(act["act_date"])
+        # The act is drawn up, then agreed by the expert commission, then approved.
+        if not act_date <= protocol_date <= approved_on:
+            raise InvalidInput(
+                f"Даты не по порядку: акт от {act_date:%d.%m.%Y}, протокол ЭК от {protocol_date:%d.%m.%Y}, "
+                f"утверждение {approved_on:%d.%m.%Y}. Протокол не может быть раньше акта, "
+                "утверждение — раньше протокола.",
+                field="protocol_date",
+            )
         approval = {
             "approved_by": clean_text(fields.get("approved_by"), "approved_by", required=True, max_len=200),
-            "approved_on": iso(parse_date(fields.get("approved_on"), "approved_on", today=today) or today),
+            "approved_on": iso(approved_on),
             "protocol_number": clean_text(
                 fields.get("protocol_number"), "protocol_number", required=True, max_len=50
             ),
-            "protocol_date": iso(self._required_date(fields, "protocol_date", today)),
+            "protocol_date": iso(protocol_date),
         }
         updated = await self._acts.transition(
             school_id,
@@ -195,45 +227,73 @@ class ActService:
             [ActStatus.DRAFT.value, ActStatus.APPROVED.value],
             {"status": ActStatus.CANCELLED.value, "cancellation": cancellation},
         )
-        return await self._after_transition(updated, school_id, act_id)
+        cancelled = await self._after_transition(updated, school_id, act_id)
+        await self._acts.release_claims(act_id)
+        return cancelled
+
+    async def check_executable(self, school_id: str, act_id: str) -> None:
+        """Raises NotFound / Conflict unless the act may be executed now."""
+        self._check(check_can_execute, await self.get(school_id, act_id))
 
     async def execute(
-        self, school_id: str, act_id: str, *, executed_by: str | None, progress: Progress | None = None
+        self,
+        school_id: str,
+        act_id: str,
+        *,
+        executed_by: str | None,
+        today: date,
+        progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Destroy the items of an approved act (or finish an interrupted execution).
 
+        One runner at a time: starting takes a lease on the act; a second call while the lease
+        is held is refused, and a run killed outright can be resumed once its lease has expired.
+
         Raises:
-            Conflict: the act is not approved (drafts, cancelled and executed acts destroy nothing).
+            Conflict: the act is not approved, or is being executed right now.
         """
         act = await self.get(school_id, act_id)
         self._check(check_can_execute, act)
         who = clean_text(executed_by, "executed_by", required=True, max_len=200)
-        started = await self._acts.transition(
+        now = utcnow()
+        started = await self._acts.take_execution_lease(
             school_id,
             act_id,
-            [ActStatus.APPROVED.value, ActStatus.EXECUTING.value],
-            {
-                "status": ActStatus.EXECUTING.value,
-                "execution.executed_by": who,
-                "execution.started_at": act.get("execution", {}).get("started_at") or utcnow(),
-            },
+            now=now,
+            until=now + timedelta(seconds=self._lease_seconds),
+            executed_by=who,
+            started_at=(act.get("execution") or {}).get("started_at") or now,
         )
-        act = await self._after_transition(started, school_id, act_id)
+        if started is None:
+            self._check(check_can_execute, await self.get(school_id, act_id))
+            raise Conflict("Акт уже исполняется. Дождитесь окончания или повторите через несколько минут.")
+        act = started
         destroyed: list[str] = []
         skipped: list[dict[str, str]] = []
         items = act["items"]
-        for n, item in enumerate(items, start=1):
-            outcome = await self._destroy_item(act, item)
-            if outcome == "destroyed":
-                destroyed.append(item["document_id"])
-            else:
-                skipped.append({"document_id": item["document_id"], "reason": outcome})
-            if progress:
-                progress(n, len(items))
+        try:
+            for n, item in enumerate(items, start=1):
+                outcome = await self._destroy_item(act, item, today=today)
+                if outcome == "destroyed":
+                    destroyed.append(item["document_id"])
+                else:
+                    skipped.append({"document_id": item["document_id"], "reason": outcome})
+                await self._acts.renew_execution_lease(
+                    school_id, act_id, until=utcnow() + timedelta(seconds=self._lease_seconds)
+                )
+                if progress:
+                    progress(n, len(items))
+        except BaseException:
+            # A rerun may start at once after an error seen here; a killed process waits for the lease.
+            await self._acts.renew_execution_lease(school_id, act_id, until=utcnow())
+            raise
+        for case_id in {i["case_id"] for i in items}:
+            await self._retention.recount_case(school_id, case_id)
+        destroyed_set = set(destroyed)
         result = {
             "destroyed": destroyed,
             "skipped": skipped,
-            "destroyed_bytes": sum(i["size"] for i in items if i["document_id"] in set(destroyed)),
+            "destroyed_bytes": sum(i["size"] for i in items if i["document_id"] in destroyed_set),
             "finished_at": utcnow(),
             "executed_by": who,
             "started_at": act["execution"]["started_at"],
@@ -247,9 +307,12 @@ class ActService:
         log.info(
             "act executed", extra={"act": act["number"], "destroyed": len(destroyed), "skipped": len(skipped)}
         )
-        return await self._after_transition(finished, school_id, act_id)
+        executed = await self._after_transition(finished, school_id, act_id)
+        # Skipped items (on hold, no longer due) may go into a later act.
+        await self._acts.release_claims(act_id)
+        return executed
 
-    async def _destroy_item(self, act: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    async def _destroy_item(self, act: Mapping[str, Any], item: Mapping[str, Any], *, today: date) -> str:
         school_id = act["school_id"]
         document = await self._documents.get(school_id, item["document_id"])
         if document is None:
@@ -264,10 +327,13 @@ class ActService:
             return "changed_since_draft"
         if await self._retention.is_held(document):
             return "on_hold"
+        # The case must still be due today (a review or a changed clock may have moved it).
+        case = await self._retention.case(school_id, item["case_id"])
+        if await self._retention.state_of(case, as_of=today) is not CaseState.DUE:
+            return "not_due"
         await self._tombstones.begin(self._tombstone(act, item, student_id=document.student_id))
         await self._objects.destroy(item["keys"])
         await self._documents.delete(school_id, document.id)
-        await self._retention.count_in_case(document, documents=-1)
         await self._tombstones.finish(document.id, utcnow())
         return "destroyed"
 

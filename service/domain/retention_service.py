@@ -197,6 +197,11 @@ class RetentionService:
         case.update(clock_fields(clock_of(case, left_on=left_on)))
         return await self._cases.ensure(case)
 
+    async def recount_case(self, school_id: str, case_id: str) -> None:
+        """Set a case's counters from its documents (after destruction, which may be resumed)."""
+        n, size = await self._documents.stats_of_case(school_id, case_id)
+        await self._cases.set_counts(school_id, case_id, documents=n, size=size)
+
     async def count_in_case(self, document: Document, *, documents: int) -> None:
         if document.case_id:
             await self._cases.count_document(

@@ -343,7 +343,7 @@ class ActController(Controller):
     ) -> dict[str, Any]:
         """A draft from the due cases as of a date (a dry run: nothing is touched)."""
         act = await act_service.draft(
-            school_id, as_of=_as_of(data.as_of, today), compiled_by=data.compiled_by
+            school_id, as_of=_as_of(data.as_of, today), compiled_by=data.compiled_by, today=today
         )
         return _act_view(act)
 
@@ -438,7 +438,14 @@ class ActController(Controller):
         "/{act_id:str}/execute", operation_id="executeAct", summary="Исполнить акт", status_code=HTTP_200_OK
     )
     async def execute(
-        self, act_id: FromPath[str], data: JSONBody[ActExecute], school_id: School, act_service: Acts
+        self,
+        act_id: FromPath[str],
+        data: JSONBody[ActExecute],
+        school_id: School,
+        today: Today,
+        act_service: Acts,
     ) -> dict[str, Any]:
         """Destroy the act's items (approved acts only); rerun to finish an interrupted execution."""
-        return _act_view(await act_service.execute(school_id, act_id, executed_by=data.executed_by))
+        return _act_view(
+            await act_service.execute(school_id, act_id, executed_by=data.executed_by, today=today)
+        )

@@ -202,6 +202,16 @@ class DocumentRepository:
         cursor = self._col.find({"school_id": school_id, "case_id": {"$in": list(case_ids)}})
         return [self._to_document(raw) async for raw in cursor]
 
+    async def stats_of_case(self, school_id: str, case_id: str) -> tuple[int, int]:
+        """(documents, bytes) of one case, counted afresh."""
+        pipeline = [
+            {"$match": {"school_id": school_id, "case_id": case_id}},
+            {"$group": {"_id": None, "n": {"$sum": 1}, "bytes": {"$sum": "$file.size"}}},
+        ]
+        cursor = await self._col.aggregate(pipeline)
+        rows = [raw async for raw in cursor]
+        return (rows[0]["n"], rows[0]["bytes"]) if rows else (0, 0)
+
     async def stats_by_case(self, school_id: str, case_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
         """case id -> (documents, bytes)."""
         pipeline = [

@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Doc = dict[str, Any]
 
@@ -25,6 +25,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "holds": [IndexModel([("school_id", ASCENDING), ("target_type", ASCENDING), ("target_id", ASCENDING)])],
     "acts": [IndexModel([("school_id", ASCENDING), ("number", ASCENDING)], unique=True)],
     "tombstones": [IndexModel([("school_id", ASCENDING), ("student_id", ASCENDING)])],
+    "act_claims": [IndexModel([("act_id", ASCENDING)])],
     "documents": [
         IndexModel([("school_id", ASCENDING), ("case_id", ASCENDING)], name="school_case"),
         IndexModel([("school_id", ASCENDING), ("due_from", ASCENDING)], name="school_due_from"),
@@ -90,6 +91,11 @@ class CaseRepository:
 
     async def get(self, school_id: str, case_id: str) -> Doc | None:
         return await self._col.find_one({"school_id": school_id, "_id": case_id})
+
+    async def set_counts(self, school_id: str, case_id: str, *, documents: int, size: int) -> None:
+        await self._col.update_one(
+            {"school_id": school_id, "_id": case_id}, {"$set": {"documents": documents, "bytes": size}}
+        )
 
     async def count_document(self, school_id: str, case_id: str, *, documents: int, size: int) -> None:
         """Keep the case's document count and size (for the due list) as documents come and go."""
@@ -213,6 +219,60 @@ class ActRepository:
             {"school_id": school_id, "_id": act_id, "status": {"$in": list(from_status)}},
             {"$set": fields},
             return_document=ReturnDocument.AFTER,
+        )
+
+    async def claim(self, act_id: str, school_id: str, document_ids: list[str]) -> list[str]:
+        """Reserve documents for one act (the claim's _id is the document id, so a document can
+        be in one open act only). Returns the ids another act holds already; on any clash
+        nothing stays claimed."""
+        claims = self._col.database.act_claims
+        docs = [{"_id": d, "act_id": act_id, "school_id": school_id} for d in document_ids]
+        try:
+            await claims.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            taken = [e["op"]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
+            await claims.delete_many({"act_id": act_id})
+            return taken or document_ids
+        return []
+
+    async def release_claims(self, act_id: str) -> None:
+        await self._col.database.act_claims.delete_many({"act_id": act_id})
+
+    async def take_execution_lease(
+        self,
+        school_id: str,
+        act_id: str,
+        *,
+        now: datetime,
+        until: datetime,
+        executed_by: str | None,
+        started_at: datetime,
+    ) -> Doc | None:
+        """Approved -> executing, or take over an executing act whose lease has run out."""
+        return await self._col.find_one_and_update(
+            {
+                "school_id": school_id,
+                "_id": act_id,
+                "$or": [
+                    {"status": "approved"},
+                    {"status": "executing", "execution.lease_until": {"$lt": now}},
+                ],
+            },
+            {
+                "$set": {
+                    "status": "executing",
+                    "execution.lease_until": until,
+                    "execution.executed_by": executed_by,
+                    "execution.started_at": started_at,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def renew_execution_lease(self, school_id: str, act_id: str, *, until: datetime) -> None:
+        await self._col.update_one(
+            {"school_id": school_id, "_id": act_id, "status": "executing"},
+            {"$set": {"execution.lease_until": until}},
         )
 
     async def documents_in_open_acts(self, school_id: str) -> set[str]:

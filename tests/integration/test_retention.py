@@ -19,7 +19,7 @@ from minio.error import S3Error
 from pymongo import MongoClient
 
 from service.app import create_app
-from service.errors import Conflict, StoreUnavailable
+from service.errors import Conflict, InvalidInput, StoreUnavailable
 from service.lifespan import open_stores
 from service.settings import Settings
 from service.storage.retention_repo import CaseRepository
@@ -178,7 +178,7 @@ def approve(app_client: TestClient, act_id: str) -> dict:
         json={
             "approved_by": "Директор Образцов П. П.",
             "protocol_number": "4",
-            "protocol_date": "2025-01-28",
+            "protocol_date": "2025-02-03",
         },
     )
     assert response.status_code == 200, response.text
@@ -191,11 +191,17 @@ def test_act_draft_approve_execute_leaves_tombstones_and_nothing_else(
     act, pupil, kept = _due_act(app_client, clock)
     doc, second = pupil["doc"], pupil["second"]
     assert act["status"] == "draft" and act["number"] == "2025-1"
-    assert act["total_items"] == 2 and [r["index"] for r in act["rows"]] == ["07-03"]
+    # One case is one unit of storage (ед. хр.); it holds the pupil's two documents.
+    assert (
+        act["total_items"] == 1
+        and act["total_documents"] == 2
+        and [r["index"] for r in act["rows"]] == ["07-03"]
+    )
+    assert "Образцова Мария Петровна" in act["rows"][0]["title"] and "документов: 2" in act["rows"][0]["note"]
     draft_pdf = app_client.get(act["pdf_url"])
     text = pdf_text(draft_pdf.content)
     assert "АКТ № 2025-1" in text and "УТВЕРЖДАЮ" in text and "СОГЛАСОВАНО" in text and "ПРОЕКТ" in text
-    assert "07-03" in text and "Итого 2 ед. хр." in text
+    assert "07-03" in text and "Итого 1 ед. хр." in text
 
     # A draft destroys nothing.
     refused = app_client.post(f"{R}/acts/{act['id']}/execute", json={"executed_by": "Архивариус"})
@@ -207,7 +213,7 @@ def test_act_draft_approve_execute_leaves_tombstones_and_nothing_else(
     assert (
         app_client.post(
             f"{R}/acts/{act['id']}/approve",
-            json={"approved_by": "x", "protocol_number": "5", "protocol_date": "2025-01-28"},
+            json={"approved_by": "x", "protocol_number": "5", "protocol_date": "2025-02-03"},
         ).status_code
         == 409
     )
@@ -372,10 +378,14 @@ def test_no_destruction_outside_an_approved_act(
         try:
             acts = make_act_service(settings, stores, make_retention_service(stores))
             with pytest.raises(Conflict):
-                await acts.execute(settings.school_id, act["id"], executed_by="x")  # still a draft
+                await acts.execute(
+                    settings.school_id, act["id"], executed_by="x", today=date(2025, 2, 3)
+                )  # still a draft
             await acts.cancel(settings.school_id, act["id"], {"cancelled_by": "x", "reason": "проверка"})
             with pytest.raises(Conflict):
-                await acts.execute(settings.school_id, act["id"], executed_by="x")  # cancelled
+                await acts.execute(
+                    settings.school_id, act["id"], executed_by="x", today=date(2025, 2, 3)
+                )  # cancelled
         finally:
             await stores.close()
 
@@ -401,7 +411,11 @@ def test_interrupted_execution_completes_on_rerun(
         try:
             acts = make_act_service(settings, stores, make_retention_service(stores))
             return await acts.execute(
-                settings.school_id, act["id"], executed_by="Архивариус", progress=progress
+                settings.school_id,
+                act["id"],
+                executed_by="Архивариус",
+                today=date(2025, 2, 3),
+                progress=progress,
             )
         finally:
             await stores.close()
@@ -474,7 +488,7 @@ def test_cli_refuses_to_execute_a_draft_and_executes_an_approved_act(
         "--protocol",
         "9",
         "--protocol-date",
-        "2025-01-30",
+        "2025-02-03",
     )
     assert approved.returncode == 0, approved.stderr
     executed = _cli(settings, "act", "execute", act["id"], "--by", "Архивариус")
@@ -519,3 +533,92 @@ def test_inventory_of_a_closed_year_as_csv_and_pdf(app_client: TestClient, clock
     pdf = app_client.get(f"{R}/inventory", params={"year": 2020})
     text = pdf_text(pdf.content)
     assert "ОПИСЬ" in text and "2020" in text and "07-03" in text
+
+
+def test_acts_are_not_dated_ahead_and_dates_follow_the_procedure(
+    app_client: TestClient, clock: Clock
+) -> None:
+    act, _, _ = _due_act(app_client, clock)
+    ahead = app_client.post(f"{R}/acts", json={"as_of": "2025-03-01"})
+    assert ahead.status_code == 422 and "будущим" in ahead.json()["detail"]
+    early_protocol = app_client.post(
+        f"{R}/acts/{act['id']}/approve",
+        json={"approved_by": "Директор", "protocol_number": "1", "protocol_date": "2025-01-01"},
+    )
+    assert early_protocol.status_code == 422 and "не по порядку" in early_protocol.json()["detail"]
+    backdated = app_client.post(
+        f"{R}/acts/{act['id']}/approve",
+        json={
+            "approved_by": "Директор",
+            "protocol_number": "1",
+            "protocol_date": "2025-02-03",
+            "approved_on": "2020-01-01",
+        },
+    )
+    assert backdated.status_code == 422
+
+
+def test_parallel_drafts_never_share_a_document(
+    app_client: TestClient, clock: Clock, settings: Settings
+) -> None:
+    _due_act(app_client, clock)  # the first act holds every due document already
+    assert app_client.post(f"{R}/acts", json={}).status_code == 422
+
+    async def race() -> list[str]:
+        stores = await open_stores(settings)
+        outcomes: list[str] = []
+        try:
+            acts = make_act_service(settings, stores, make_retention_service(stores))
+            first = (await acts.list(settings.school_id))[0]
+            await acts.cancel(settings.school_id, first["_id"], {"cancelled_by": "x", "reason": "гонка"})
+
+            async def one() -> None:
+                try:
+                    await acts.draft(
+                        settings.school_id, as_of=date(2025, 2, 3), compiled_by="x", today=date(2025, 2, 3)
+                    )
+                    outcomes.append("drafted")
+                except (Conflict, InvalidInput):
+                    outcomes.append("refused")
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(6):
+                    tg.start_soon(one)
+        finally:
+            await stores.close()
+        return outcomes
+
+    outcomes = anyio.run(race)
+    assert outcomes.count("drafted") == 1, outcomes
+
+
+def test_parallel_executions_run_once(
+    app_client: TestClient, clock: Clock, settings: Settings, mongo: MongoClient
+) -> None:
+    act, pupil, _ = _due_act(app_client, clock)
+    approve(app_client, act["id"])
+
+    async def race() -> list[str]:
+        stores = await open_stores(settings)
+        outcomes: list[str] = []
+        try:
+            acts = make_act_service(settings, stores, make_retention_service(stores))
+
+            async def one() -> None:
+                try:
+                    await acts.execute(settings.school_id, act["id"], executed_by="x", today=date(2025, 2, 3))
+                    outcomes.append("executed")
+                except Conflict:
+                    outcomes.append("refused")
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(one)
+        finally:
+            await stores.close()
+        return outcomes
+
+    outcomes = anyio.run(race)
+    assert outcomes.count("executed") == 1, outcomes
+    case = mongo[settings.mongodb_db].cases.find_one({"_id": pupil["doc"]["case_id"]})
+    assert case["documents"] == 0 and case["bytes"] == 0
