@@ -35,19 +35,19 @@ STATUS_RU = {
 
 def check_can_approve(status: ActStatus) -> None:
     if status is not ActStatus.DRAFT:
-        raise ActTransitionError(f"Утвердить можно только проект акта; этот акт {STATUS_RU[status]}.")
+        raise ActTransitionError(f"Утвердить можно только проект акта; этот акт — {STATUS_RU[status]}.")
 
 
 def check_can_cancel(status: ActStatus) -> None:
     if status not in (ActStatus.DRAFT, ActStatus.APPROVED):
-        raise ActTransitionError(f"Отменить можно только неисполненный акт; этот акт {STATUS_RU[status]}.")
+        raise ActTransitionError(f"Отменить можно только неисполненный акт; этот акт — {STATUS_RU[status]}.")
 
 
 def check_can_execute(status: ActStatus) -> None:
     """Only an approved act (or one whose execution was interrupted) may destroy anything."""
     if status not in (ActStatus.APPROVED, ActStatus.EXECUTING):
         raise ActTransitionError(
-            f"Уничтожать документы можно только по утверждённому акту; этот акт {STATUS_RU[status]}."
+            f"Уничтожать документы можно только по утверждённому акту; этот акт — {STATUS_RU[status]}."
         )
 
 

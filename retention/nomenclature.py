@@ -13,6 +13,7 @@ from importlib.resources import files
 from retention.rules import RetentionKind, RetentionRule
 
 INDEX_PATTERN = re.compile(r"^\d{2}-\d{2}$")
+MAX_TITLE = 500
 PLACEHOLDER_MARK_RU = "Срок подлежит утверждению экспертной комиссией школы"
 
 
@@ -76,7 +77,9 @@ def parse_nomenclature(text: str, *, document_kinds: Iterable[str], version: int
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise NomenclatureError([f"Файл номенклатуры не читается как TOML: {exc}"]) from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        place = f" (строка {where.group(1)}, позиция {where.group(2)})" if where else ""
+        raise NomenclatureError([f"Файл номенклатуры содержит синтаксическую ошибку TOML{place}."]) from None
     items = raw.get("entry")
     if not isinstance(items, list) or not items:
         raise NomenclatureError(["В номенклатуре нет ни одной статьи ([[entry]])."])
@@ -99,17 +102,33 @@ def parse_nomenclature(text: str, *, document_kinds: Iterable[str], version: int
         title = str(item.get("title", "")).strip()
         if not title:
             problems.append(f"{where}: нет заголовка дела.")
+        elif len(title) > MAX_TITLE:
+            problems.append(f"{where}: заголовок дела длиннее {MAX_TITLE} символов.")
+        for flag in ("epk", "pupil_level", "to_be_confirmed"):
+            if flag in item and not isinstance(item[flag], bool):
+                problems.append(f"{where}: {flag} должно быть true или false.")
+        lists = {name: item.get(name, []) for name in ("kinds", "categories")}
+        if any(not isinstance(v, list) or not all(isinstance(x, str) for x in v) for v in lists.values()):
+            problems.append(f'{where}: kinds и categories — списки строк, например ["diploma"].')
+            continue
         kind_raw = str(item.get("retention", ""))
+        years = item.get("years")
+        if years is not None and (isinstance(years, bool) or not isinstance(years, int)):
+            problems.append(f"{where}: years — целое число лет от 1 до 100.")
+            continue
         try:
             kind = RetentionKind(kind_raw)
-            rule = RetentionRule(kind, item.get("years"))
+            rule = RetentionRule(kind, years)
         except ValueError:
             allowed = ", ".join(k.value for k in RetentionKind)
+            needs = "для сроков в годах укажите years от 1 до 100, для остальных years не указывается"
             problems.append(
-                f"{where}: срок хранения «{kind_raw}» с years={item.get('years')!r} не распознан "
-                f"(допустимо: {allowed}; для сроков в годах укажите years от 1 до 100)."
+                f"{where}: срок хранения «{kind_raw}» не распознан (допустимо: {allowed}; {needs})."
             )
             continue
+        for text_field in ("article", "note"):
+            if len(str(item.get(text_field, ""))) > MAX_TITLE:
+                problems.append(f"{where}: поле {text_field} длиннее {MAX_TITLE} символов.")
         kinds = frozenset(str(k) for k in item.get("kinds", []))
         unknown = kinds - known_kinds
         if unknown:

@@ -26,10 +26,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from retention.acts import STATUS_RU, ActStatus
 from service.errors import ArchiveError
 from service.lifespan import open_stores
 from service.settings import Settings
 from service.wiring import make_act_service, make_retention_service
+
+SKIP_REASONS_RU = {
+    "on_hold": "наложен запрет на уничтожение",
+    "not_due": "срок хранения не истёк (изменились сроки или решение ЭК)",
+    "changed_since_draft": "документ изменён после составления акта",
+    "not_in_this_act": "уничтожен по другому акту",
+}
 
 console = Console()
 errors = Console(stderr=True)
@@ -83,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_act(act: dict[str, Any]) -> None:
-    table = Table(title=f"Акт № {act['number']} от {act['act_date']} — {act['status']}")
+    status = STATUS_RU.get(ActStatus(act["status"]), act["status"])
+    table = Table(title=f"Акт № {act['number']} от {act['act_date']} — {status}")
     for column in ("№", "Индекс", "Заголовок дела", "Год", "Ед. хр.", "Срок хранения"):
         table.add_column(column)
     for row in act["rows"]:
@@ -101,7 +110,8 @@ def _print_act(act: dict[str, Any]) -> None:
         result = act["execution"]
         console.print(f"уничтожено: {len(result['destroyed'])}; пропущено: {len(result['skipped'])}")
         for skipped in result["skipped"]:
-            console.print(f"  пропущен {skipped['document_id']}: {skipped['reason']}")
+            reason = SKIP_REASONS_RU.get(skipped["reason"], skipped["reason"])
+            console.print(f"  пропущен {skipped['document_id']}: {reason}")
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> None:

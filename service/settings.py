@@ -43,6 +43,7 @@ class Settings:
     s3_region: str = "us-east-1"
     school_id: str = "gymnasium-1"
     school_name: str = "Гимназия № 1"
+    school_address: str = ""  # printed on personal-data destruction records
     max_scan_bytes: int = 50 * MB
     max_work_bytes: int = 1024 * MB
     max_image_pixels: int = 120_000_000
@@ -70,6 +71,7 @@ class Settings:
             s3_region=env.get("S3_REGION") or d.s3_region,
             school_id=env.get("SCHOOL_ID") or d.school_id,
             school_name=env.get("SCHOOL_NAME") or d.school_name,
+            school_address=env.get("SCHOOL_ADDRESS") or d.school_address,
             max_scan_bytes=_int(env, "MAX_SCAN_BYTES", d.max_scan_bytes),
             max_work_bytes=_int(env, "MAX_WORK_BYTES", d.max_work_bytes),
             max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", d.max_image_pixels),
@@ -107,6 +109,7 @@ ENV_VARS: tuple[str, ...] = (
     "S3_REGION",
     "SCHOOL_ID",
     "SCHOOL_NAME",
+    "SCHOOL_ADDRESS",
     "MAX_SCAN_BYTES",
     "MAX_WORK_BYTES",
     "MAX_IMAGE_PIXELS",

@@ -14,11 +14,11 @@ from retention.acts import ActStatus
 
 _TEMPLATES = files("service") / "templates"
 
+# The pupil's own record (name, class) stays: only the documents and what they say are destroyed.
 PD_CATEGORIES = [
-    "фамилия, имя, отчество обучающегося",
-    "класс",
-    "сведения о достижениях и поощрениях (наименование, мероприятие, уровень, результат, даты)",
-    "изображения документов (сканы, фотографии) и творческие работы",
+    "сведения о достижениях и поощрениях обучающегося в составе уничтоженных документов "
+    "(наименование, мероприятие, уровень, результат, даты)",
+    "изображения документов (сканы, фотографии) и творческие работы, содержащие персональные данные",
 ]
 SYSTEM_NAME = "Архив документов и портфолио обучающихся (school-archive)"
 METHOD = (
@@ -26,6 +26,15 @@ METHOD = (
     "утверждённому акту) и удаление записей из базы данных; сохранены только сведения об уничтожении "
     "(идентификатор, контрольная сумма, дело, номер акта)."
 )
+
+
+def _reason(act: Mapping[str, Any]) -> str:
+    dmn = any("надобность миновала" in row.get("note", "") for row in act["rows"])
+    expired = any("надобность миновала" not in row.get("note", "") for row in act["rows"])
+    grounds = [
+        g for g, present in (("истечение сроков хранения", expired), ("минование надобности", dmn)) if present
+    ]
+    return f"{' и '.join(grounds)} по номенклатуре дел; акт о выделении к уничтожению № {act['number']}"
 
 
 def _ru(value: str | None) -> str | None:
@@ -83,6 +92,7 @@ def pd_destruction_pdf(
     student_names: Mapping[str, str],
     *,
     school_name: str,
+    school_address: str = "",
 ) -> bytes:
     result = act["execution"]
     destroyed = [t for t in tombstones if t.get("state") == "destroyed"]
@@ -91,15 +101,16 @@ def pd_destruction_pdf(
     )
     data = {
         "school": school_name,
-        "number": act["number"],
+        "address": school_address,
+        "number": f"{act['number']}-ПД",
+        "basis_number": act["number"],
         "date": result["finished_at"].strftime("%d.%m.%Y"),
         "approved_on": _ru((act.get("approval") or {}).get("approved_on")) or "",
         "subjects": subjects or ["—"],
         "categories": PD_CATEGORIES,
         "system": SYSTEM_NAME,
         "method": METHOD,
-        "reason": "истечение сроков хранения по номенклатуре дел; "
-        f"акт о выделении к уничтожению № {act['number']}",
+        "reason": _reason(act),
         "executed_by": result.get("executed_by") or "",
         "events": [
             {

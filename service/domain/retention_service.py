@@ -251,6 +251,11 @@ class RetentionService:
         order = clean_text(fields.get("order_number"), "order_number", required=True, max_len=100)
         if left_on is None:
             raise InvalidInput("Укажите дату выбытия.", field="left_on")
+        if student.left_on is not None:
+            raise Conflict(
+                f"Выбытие уже записано ({student.left_on:%d.%m.%Y}, приказ {student.leaving_order}). "
+                "Исправление вносится администратором отдельно."
+            )
         assert order is not None
         await self._students.set_leaving(school_id, student_id, left_on, order)
         for case in await self._cases.list(school_id, student_id=student_id):
@@ -304,6 +309,15 @@ class RetentionService:
         if case["retention"]["kind"] != RetentionKind.DMN.value:
             raise InvalidInput(
                 "Решение «миновала надобность» записывается только для дел со сроком ДМН.", field="case"
+            )
+        if case.get("dmn_decision"):
+            raise Conflict("Решение «надобность миновала» по этому делу уже записано.")
+        left_on = await self._left_on(school_id, case.get("student_id"))
+        if case_closed_on(case["year"], today=today, left_on=left_on) is None:
+            # New documents can still be filed into an open case; a decision must not cover them.
+            raise InvalidInput(
+                "Дело ещё не закрыто (год не закончился): решение можно записать после его закрытия.",
+                field="case",
             )
         reason = clean_text(fields.get("reason"), "reason", required=True)
         decided_by = clean_text(fields.get("decided_by"), "decided_by", required=True, max_len=200)
@@ -494,6 +508,11 @@ class RetentionService:
                 why = "Документ не отнесён к делу номенклатуры."
             elif holds:
                 why = "Наложен запрет на уничтожение: " + "; ".join(h["reason"] for h in holds)
+            elif due and case.get("dmn_decision"):
+                why = (
+                    f"Надобность миновала (дело {case['index']}); "
+                    "документ может быть включён в акт об уничтожении."
+                )
             elif due:
                 why = (
                     f"Хранится по номенклатуре (дело {case['index']}, {case['retention_label']})"

@@ -288,7 +288,7 @@ class RetentionController(Controller):
         name = f"Опись дел {year}.{fmt}"
         headers = {"Content-Disposition": content_disposition(name, inline=fmt == "pdf")}
         if fmt == "csv":
-            return Response(inventory_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+            return Response(inventory_csv(rows), media_type="text/csv", headers=headers)
         pdf = await anyio.to_thread.run_sync(
             lambda: inventory_pdf(rows, year=year, school_name=settings.school_name, today=today)
         )
@@ -398,10 +398,18 @@ class ActController(Controller):
         act = await act_service.get(school_id, act_id)
         if act["status"] != "executed":
             raise Conflict("Акт об уничтожении персональных данных составляется после исполнения акта.")
+        if not act["execution"]["destroyed"]:
+            raise Conflict("По этому акту ничего не уничтожено: акта об уничтожении персональных данных нет.")
         tombstones = await act_service.tombstones(school_id, act)
         names = await act_service.student_names(school_id, act)
         pdf = await anyio.to_thread.run_sync(
-            lambda: pd_destruction_pdf(act, tombstones, names, school_name=settings.school_name)
+            lambda: pd_destruction_pdf(
+                act,
+                tombstones,
+                names,
+                school_name=settings.school_name,
+                school_address=settings.school_address,
+            )
         )
         return Response(
             pdf,
