@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench sweep clean
+.PHONY: run test lint bench sweep audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(VENV)/.installed-dev
 ## Upload and portfolio figures (starts its own embedded stores).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/upload_and_portfolio.py
+
+## Re-read every object: checksums, missing objects, orphans, locks (reports only).
+audit: $(VENV)/.installed
+	$(BIN)/python -m service audit
 
 ## Remove S3 objects left by interrupted uploads (older than ORPHAN_GRACE_SECONDS).
 sweep: $(VENV)/.installed

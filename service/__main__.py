@@ -5,6 +5,8 @@ run            start the embedded stores (unless MONGODB_URI and S3_ENDPOINT are
 serve          serve against the configured stores only (production; what the Dockerfile runs).
 seed-demo      create the demo school in the configured stores if it has no pupils yet.
 sweep-orphans  remove objects without metadata older than ORPHAN_GRACE_SECONDS; print a report.
+audit          re-read every object: checksum mismatches, missing objects, orphans, missing
+               locks. Reports only; exit code 1 when anything is wrong.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def _serve(settings: Settings) -> None:
 
 async def _with_stores(settings: Settings, action: str) -> None:
     from service.demo import seed_demo
+    from service.jobs.audit import audit_archive
     from service.jobs.sweep_orphans import sweep_orphans
     from service.lifespan import open_stores
 
@@ -50,6 +53,11 @@ async def _with_stores(settings: Settings, action: str) -> None:
             print("demo school created" if seeded else "the school already has pupils; nothing seeded")
         elif action == "sweep":
             print(await sweep_orphans(settings=settings, stores=stores))
+        elif action == "audit":
+            report = await audit_archive(settings=settings, stores=stores, today=date.today())  # noqa: DTZ011
+            print("\n".join(report.lines()))
+            if not report.ok:
+                raise SystemExit(1)
     finally:
         await stores.close()
 
@@ -100,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     from service.app import configure_logging
 
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["run", "serve", "seed-demo", "sweep-orphans"])
+    parser.add_argument("command", choices=["run", "serve", "seed-demo", "sweep-orphans", "audit"])
     args = parser.parse_args(argv)
     configure_logging()
     settings = Settings.from_env()
@@ -109,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         _serve(settings)
         return 0
-    asyncio.run(_with_stores(settings, "seed" if args.command == "seed-demo" else "sweep"))
+    action = {"seed-demo": "seed", "sweep-orphans": "sweep", "audit": "audit"}[args.command]
+    asyncio.run(_with_stores(settings, action))
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,6 +24,8 @@ from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
 from service.errors import IntegrityError, NotFound, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 STREAM_CHUNK = 256 * 1024
 # Memory per upload is about PART_SIZE x PARALLEL_PARTS x 2 (the part and its signing copy).
@@ -319,9 +322,13 @@ class ObjectStore:
     async def read_bytes(self, key: str) -> bytes:
         return await anyio.to_thread.run_sync(self.read_bytes_sync, key)
 
-    async def open_stream(self, key: str) -> AsyncIterator[bytes]:
+    async def open_stream(self, key: str, *, expected_sha256: str | None = None) -> AsyncIterator[bytes]:
         """Open the object now (so a missing object fails before any header is sent), then
-        return an iterator that streams it chunk by chunk from a worker thread."""
+        return an iterator that streams it chunk by chunk from a worker thread.
+
+        With ``expected_sha256`` the bytes are hashed on the way out; a mismatch aborts the
+        transfer before its last chunk, so a corrupted object never arrives looking complete.
+        """
         try:
             response = await anyio.to_thread.run_sync(
                 lambda: self._client.get_object(bucket_name=self.bucket, object_name=key)
@@ -335,12 +342,26 @@ class ObjectStore:
 
         async def chunks() -> AsyncIterator[bytes]:
             it: Iterator[bytes] = response.stream(STREAM_CHUNK)
+            digest = hashlib.sha256()
+            held: bytes | None = None  # the last chunk waits until the checksum is known
             try:
                 while True:
                     chunk = await anyio.to_thread.run_sync(next, it, None)
                     if chunk is None:
                         break
-                    yield chunk
+                    if expected_sha256 is None:
+                        yield chunk
+                        continue
+                    digest.update(chunk)
+                    if held is not None:
+                        yield held
+                    held = chunk
+                if expected_sha256 is not None:
+                    if digest.hexdigest() != expected_sha256:
+                        log.error("checksum mismatch while serving an object", extra={"key": key})
+                        raise IntegrityError("Файл в хранилище повреждён: контрольная сумма не совпадает.")
+                    if held is not None:
+                        yield held
             finally:
                 response.close()
                 response.release_conn()

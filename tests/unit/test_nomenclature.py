@@ -65,7 +65,9 @@ def test_bad_nomenclature_is_refused_with_reasons(text: str, problem: str) -> No
     ["years = 5.5", 'years = "5"', "years = true", "years = 0"],
 )
 def test_years_must_be_a_whole_number(bad: str) -> None:
-    text = f'[[entry]]\nindex="07-01"\ntitle="a"\nretention="years"\n{bad}\nkinds={KINDS!r}\n'.replace("'", '"')
+    text = f'[[entry]]\nindex="07-01"\ntitle="a"\nretention="years"\n{bad}\nkinds={KINDS!r}\n'.replace(
+        "'", '"'
+    )
     with pytest.raises(NomenclatureError):
         parse_nomenclature(text, document_kinds=KINDS)
 
@@ -73,4 +75,6 @@ def test_years_must_be_a_whole_number(bad: str) -> None:
 def test_toml_errors_are_reported_in_russian() -> None:
     with pytest.raises(NomenclatureError) as caught:
         parse_nomenclature("[[entry]\nindex=", document_kinds=KINDS)
-    assert caught.value.problems[0].startswith("Файл номенклатуры содержит синтаксическую ошибку TOML (строка 1")
+    assert caught.value.problems[0].startswith(
+        "Файл номенклатуры содержит синтаксическую ошибку TOML (строка 1"
+    )
