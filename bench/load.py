@@ -114,7 +114,8 @@ async def run(url: str, clients: int, seconds: float) -> int:
         elapsed = time.perf_counter() - started
         total = sum(len(v) for v in latencies.values())
         print(
-            f"{clients} clients, {elapsed:.0f} s: {total} requests, {total / elapsed:.1f} req/s, errors: {len(errors)}"
+            f"{clients} clients, {elapsed:.0f} s: {total} requests, {total / elapsed:.1f} req/s,"
+            f" errors: {len(errors)}"
         )
         for op, values in sorted(latencies.items()):
             print(
@@ -130,7 +131,8 @@ async def run(url: str, clients: int, seconds: float) -> int:
             if r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != sha:
                 bad += 1
         print(
-            f"acknowledged uploads: {len(acknowledged)}; present with the right checksum: {len(acknowledged) - bad}"
+            f"acknowledged uploads: {len(acknowledged)};"
+            f" present with the right checksum: {len(acknowledged) - bad}"
         )
         return 0 if not errors and not bad else 1
 
