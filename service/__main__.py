@@ -5,6 +5,8 @@ run            start the embedded stores (unless MONGODB_URI and S3_ENDPOINT are
 serve          serve against the configured stores only (production; what the Dockerfile runs).
 seed-demo      create the demo school in the configured stores if it has no pupils yet.
 sweep-orphans  remove objects without metadata older than ORPHAN_GRACE_SECONDS; print a report.
+export DIR     write the whole archive (metadata, objects) as a BagIt bag into an empty DIR.
+import DIR     validate a bag and restore it into empty stores (locks and holds reapplied).
 audit          re-read every object: checksum mismatches, missing objects, orphans, missing
                locks. Reports only; exit code 1 when anything is wrong.
 """
@@ -20,6 +22,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 
+from service.errors import ArchiveError
 from service.settings import Settings
 
 log = logging.getLogger("service")
@@ -40,7 +43,7 @@ def _serve(settings: Settings) -> None:
     )
 
 
-async def _with_stores(settings: Settings, action: str) -> None:
+async def _with_stores(settings: Settings, action: str, path: str | None = None) -> None:
     from service.demo import seed_demo
     from service.jobs.audit import audit_archive
     from service.jobs.sweep_orphans import sweep_orphans
@@ -53,6 +56,20 @@ async def _with_stores(settings: Settings, action: str) -> None:
             print("demo school created" if seeded else "the school already has pupils; nothing seeded")
         elif action == "sweep":
             print(await sweep_orphans(settings=settings, stores=stores))
+        elif action == "export":
+            from pathlib import Path
+
+            from service.jobs.backup import export_archive
+
+            report = await export_archive(settings=settings, stores=stores, target=Path(path or ""))
+            print(f"exported {report.records} and {report.objects} objects ({report.bytes} bytes) to {path}")
+        elif action == "import":
+            from pathlib import Path
+
+            from service.jobs.backup import import_archive
+
+            report = await import_archive(stores=stores, source=Path(path or ""), today=date.today())  # noqa: DTZ011
+            print(f"imported {report.records} and {report.objects} objects ({report.bytes} bytes)")
         elif action == "audit":
             report = await audit_archive(settings=settings, stores=stores, today=date.today())  # noqa: DTZ011
             print("\n".join(report.lines()))
@@ -108,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     from service.app import configure_logging
 
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["run", "serve", "seed-demo", "sweep-orphans", "audit"])
+    parser.add_argument(
+        "command", choices=["run", "serve", "seed-demo", "sweep-orphans", "audit", "export", "import"]
+    )
+    parser.add_argument("path", nargs="?", help="the bag folder for export / import")
     args = parser.parse_args(argv)
     configure_logging()
     settings = Settings.from_env()
@@ -117,8 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         _serve(settings)
         return 0
-    action = {"seed-demo": "seed", "sweep-orphans": "sweep", "audit": "audit"}[args.command]
-    asyncio.run(_with_stores(settings, action))
+    action = {"seed-demo": "seed", "sweep-orphans": "sweep"}.get(args.command, args.command)
+    if action in ("export", "import") and not args.path:
+        parser.error(f"{args.command} needs a folder: python -m service {args.command} DIR")
+    try:
+        asyncio.run(_with_stores(settings, action, args.path))
+    except ArchiveError as exc:
+        print(f"Отказано: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 
