@@ -140,7 +140,9 @@ class RetentionController(Controller):
         self,
         school_id: School,
         retention_service: Retention,
-        version: Annotated[int | None, QueryParameter(description="Версия; по умолчанию действующая")] = None,
+        version: Annotated[
+            int | None, QueryParameter(description="Версия; по умолчанию действующая", ge=1, le=1_000_000)
+        ] = None,
     ) -> dict[str, Any]:
         """Entries with retention, article, ЭПК and the "to be confirmed" mark."""
         n = (
@@ -178,7 +180,7 @@ class RetentionController(Controller):
         today: Today,
         retention_service: Retention,
         index: Annotated[str | None, QueryParameter(description="Индекс дела, например 07-03")] = None,
-        year: Annotated[int | None, QueryParameter()] = None,
+        year: Annotated[int | None, QueryParameter(ge=1900, le=2200)] = None,
         student_id: Annotated[str | None, QueryParameter()] = None,
         case_state: Annotated[
             str | None, QueryParameter(name="state", description="open, running, due, expert_review, ...")
