@@ -197,6 +197,17 @@ class EmbeddedStores:
             env={"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key},
         )
 
+    def stop_s3(self) -> None:
+        """Stop only the S3 server (fault-injection tests); ``start_s3`` brings it back."""
+        for proc in [p for p in self._procs if "weed" in Path(str(p.args[0])).name]:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+            self._procs.remove(proc)
+
+    def start_s3(self) -> None:
+        self._start_s3()
+        self._wait_s3()
+
     def _check_alive(self) -> None:
         for proc in self._procs:
             if proc.poll() is not None:
