@@ -26,6 +26,7 @@ class Stores:
     mongo: AsyncMongoClient[dict[str, Any]]
     db: AsyncDatabase[dict[str, Any]]
     objects: ObjectStore
+    last_audit: Any = None  # the latest scheduled audit report
 
     async def close(self) -> None:
         await self.mongo.close()
@@ -70,12 +71,34 @@ def lifespan_for(settings: Settings, *, sweep_at_start: bool = True) -> Any:
             async with anyio.create_task_group() as tg:
                 if sweep_at_start:
                     tg.start_soon(_sweep_quietly, settings, stores)
+                    if settings.audit_interval_seconds > 0:
+                        tg.start_soon(_audit_periodically, settings, stores)
                 yield
                 tg.cancel_scope.cancel()
         finally:
             await stores.close()
 
     return lifespan
+
+
+async def _audit_periodically(settings: Settings, stores: Stores) -> None:
+    """The scheduled integrity audit: reports (ids only) in the log; it never repairs."""
+    from datetime import date
+
+    from service.jobs.audit import audit_archive
+
+    while True:
+        await anyio.sleep(settings.audit_interval_seconds)
+        try:
+            report = await audit_archive(settings=settings, stores=stores, today=date.today())  # noqa: DTZ011
+        except Exception:
+            log.warning("scheduled audit could not run", exc_info=True)
+            continue
+        stores.last_audit = report
+        if report.ok:
+            log.info("scheduled audit: %d documents, no problems", report.documents)
+        else:
+            log.error("scheduled audit found problems:\n%s", "\n".join(report.lines()))
 
 
 async def _sweep_quietly(settings: Settings, stores: Stores) -> None:

@@ -48,6 +48,7 @@ class Settings:
     max_work_bytes: int = 1024 * MB
     max_image_pixels: int = 120_000_000
     orphan_grace_seconds: int = 3600
+    audit_interval_seconds: int = 86400  # the scheduled integrity audit; 0 turns it off
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = field(default_factory=lambda: Path("var"))
@@ -76,6 +77,7 @@ class Settings:
             max_work_bytes=_int(env, "MAX_WORK_BYTES", d.max_work_bytes),
             max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", d.max_image_pixels),
             orphan_grace_seconds=_int(env, "ORPHAN_GRACE_SECONDS", d.orphan_grace_seconds),
+            audit_interval_seconds=_int(env, "AUDIT_INTERVAL_SECONDS", d.audit_interval_seconds),
             host=env.get("HOST") or d.host,
             port=_int(env, "PORT", d.port),
             data_dir=Path(env.get("DATA_DIR") or d.data_dir),
@@ -114,6 +116,7 @@ ENV_VARS: tuple[str, ...] = (
     "MAX_WORK_BYTES",
     "MAX_IMAGE_PIXELS",
     "ORPHAN_GRACE_SECONDS",
+    "AUDIT_INTERVAL_SECONDS",
     "HOST",
     "PORT",
     "DATA_DIR",

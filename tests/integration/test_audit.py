@@ -94,3 +94,22 @@ def test_audit_reports_corrupted_missing_and_orphaned_objects(
         f"checksum mismatch: {corrupted['id']}" in cli.stdout
         and f"missing object: {lost['id']}" in cli.stdout
     )
+
+
+def test_the_service_audits_itself_on_a_schedule(settings: Settings, s3: Minio) -> None:
+    from dataclasses import replace
+
+    from service.app import create_app
+
+    scheduled = replace(settings, audit_interval_seconds=1)
+    with TestClient(create_app(scheduled)) as client:
+        pupil = create_student(client)
+        doc = upload(client, pupil["id"], jpeg_bytes()).json()
+        key = f"schools/{settings.school_id}/documents/{doc['id']}/original"
+        s3.put_object(bucket_name=settings.s3_bucket, object_name=key, data=io.BytesIO(b"rot"), length=3)
+        stores = client.app.state.stores
+        for _ in range(80):
+            if stores.last_audit is not None and doc["id"] in stores.last_audit.checksum_mismatches:
+                break
+            anyio.run(anyio.sleep, 0.1)
+        assert doc["id"] in stores.last_audit.checksum_mismatches
