@@ -48,6 +48,8 @@ class Settings:
     max_work_bytes: int = 1024 * MB
     max_image_pixels: int = 120_000_000
     orphan_grace_seconds: int = 3600
+    inspect_memory_mb: int = 1536  # address space of the child process that decodes an upload
+    inspect_seconds: int = 60  # its CPU time
     audit_interval_seconds: int = 86400  # the scheduled integrity audit; 0 turns it off
     host: str = "127.0.0.1"
     port: int = 8000
@@ -78,6 +80,8 @@ class Settings:
             max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", d.max_image_pixels),
             orphan_grace_seconds=_int(env, "ORPHAN_GRACE_SECONDS", d.orphan_grace_seconds),
             audit_interval_seconds=_int(env, "AUDIT_INTERVAL_SECONDS", d.audit_interval_seconds),
+            inspect_memory_mb=_int(env, "INSPECT_MEMORY_MB", d.inspect_memory_mb),
+            inspect_seconds=_int(env, "INSPECT_SECONDS", d.inspect_seconds),
             host=env.get("HOST") or d.host,
             port=_int(env, "PORT", d.port),
             data_dir=Path(env.get("DATA_DIR") or d.data_dir),
@@ -117,6 +121,8 @@ ENV_VARS: tuple[str, ...] = (
     "MAX_IMAGE_PIXELS",
     "ORPHAN_GRACE_SECONDS",
     "AUDIT_INTERVAL_SECONDS",
+    "INSPECT_MEMORY_MB",
+    "INSPECT_SECONDS",
     "HOST",
     "PORT",
     "DATA_DIR",

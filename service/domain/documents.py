@@ -19,12 +19,13 @@ from typing import BinaryIO
 import anyio
 
 from service.domain.filenames import safe_filename
-from service.domain.inspection import Inspection, inspect_upload
+from service.domain.inspection import Inspection
 from service.domain.metadata import parse_document_metadata
 from service.domain.retention_service import RetentionService
+from service.domain.sandbox import inspect_in_child
 from service.domain.students import StudentService
 from service.errors import FileTooLarge, InvalidInput, NotFound
-from service.memory import decode_limiter, release_free_memory
+from service.memory import decode_limiter
 from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository, utcnow
@@ -107,15 +108,14 @@ class DocumentService:
             )
 
         def inspect() -> Inspection:
-            try:
-                return inspect_upload(
-                    fh,
-                    free_form=metadata.kind in FREE_FORM_KINDS,
-                    max_image_pixels=self._settings.max_image_pixels,
-                )
-            finally:
-                # A 100-megapixel scan decodes to hundreds of MB; hand them back at once.
-                release_free_memory(collect=False)
+            # Decoding happens in a child process with memory and CPU limits (service.domain.sandbox).
+            return inspect_in_child(
+                fh,
+                free_form=metadata.kind in FREE_FORM_KINDS,
+                max_image_pixels=self._settings.max_image_pixels,
+                memory_bytes=self._settings.inspect_memory_mb * 1024 * 1024,
+                seconds=self._settings.inspect_seconds,
+            )
 
         # At most DECODE_SLOTS files are decoded at a time, so parallel uploads of large scans
         # cannot multiply the memory a single decode needs.

@@ -72,7 +72,7 @@ def sha256_of(fh: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _looks_like_pdf(head: bytes) -> bool:
+def looks_like_pdf(head: bytes) -> bool:
     # The PDF header may follow a few junk bytes (a BOM, a mail header): readers look in the
     # first 1024 bytes, so a check at offset 0 only would refuse files every viewer opens.
     return b"%PDF-" in head[:1024]
@@ -93,7 +93,7 @@ def inspect_upload(fh: BinaryIO, *, free_form: bool, max_image_pixels: int) -> I
     head = fh.read(2048)
     fh.seek(0)
 
-    if _looks_like_pdf(head):
+    if looks_like_pdf(head):
         try:
             pages, thumb = _inspect_pdf(fh)
         except UnreadableFile:
@@ -171,7 +171,6 @@ def _inspect_image(fh: BinaryIO, max_image_pixels: int) -> tuple[str, int, bytes
         IndexError,
         KeyError,
         EOFError,
-        MemoryError,
         ZeroDivisionError,
     ):
         # Pillow's decoders report corrupt input with many exception types.

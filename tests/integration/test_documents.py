@@ -234,3 +234,25 @@ def test_scan_over_the_limit_is_413_and_creative_work_is_not(
         huge = upload(client, student["id"], b"\0" * 1_300_000, kind="creative_work", category="creative")
         assert huge.status_code == 413
         assert count_stored(settings, mongo, s3).documents == 1
+
+
+def test_decoding_runs_under_memory_limits(make_settings, mongo: MongoClient, s3: Minio) -> None:  # type: ignore[no-untyped-def]
+    import io as _io
+
+    from PIL import Image
+
+    from service.app import create_app
+
+    # 80 megapixels is under the pixel limit, but decodes to ~240 MB: more than this child may use.
+    settings = make_settings(inspect_memory_mb=200)
+    big = _io.BytesIO()
+    Image.new("RGB", (10_000, 8_000), (200, 200, 200)).save(big, format="PNG")
+    assert len(big.getvalue()) < 2_000_000
+    with TestClient(create_app(settings, sweep_at_start=False)) as client:
+        student = create_student(client)
+        refused = upload(client, student["id"], big.getvalue(), "огромный.png")
+        assert refused.status_code == 422
+        assert "памяти" in refused.json()["detail"]
+        assert count_stored(settings, mongo, s3).objects == 0
+        # The service itself is fine and takes the next file.
+        assert upload(client, student["id"], jpeg_bytes()).status_code == 201
