@@ -7,6 +7,7 @@ seed-demo      create the demo school in the configured stores if it has no pupi
 sweep-orphans  remove objects without metadata older than ORPHAN_GRACE_SECONDS; print a report.
 export DIR     write the whole archive (metadata, objects) as a BagIt bag into an empty DIR.
 import DIR     validate a bag and restore it into empty stores (locks and holds reapplied).
+verify-log     check the access log's hash chain; reports the first broken entry (exit 1).
 audit          re-read every object: checksum mismatches, missing objects, orphans, missing
                locks. Reports only; exit code 1 when anything is wrong.
 """
@@ -70,6 +71,20 @@ async def _with_stores(settings: Settings, action: str, path: str | None = None)
 
             report = await import_archive(stores=stores, source=Path(path or ""), today=date.today())  # noqa: DTZ011
             print(f"imported {report.records} and {report.objects} objects ({report.bytes} bytes)")
+        elif action == "verify-log":
+            from service.storage.access_log import AccessLogRepository, verify_chain
+
+            repo = AccessLogRepository(stores.db)
+            broken = False
+            for school in await repo.schools():
+                checked, first_broken = await verify_chain(repo, school)
+                if first_broken is None:
+                    print(f"{school}: {checked} entries, chain intact")
+                else:
+                    broken = True
+                    print(f"{school}: chain broken at entry {first_broken} (checked {checked})")
+            if broken:
+                raise SystemExit(1)
         elif action == "audit":
             report = await audit_archive(settings=settings, stores=stores, today=date.today())  # noqa: DTZ011
             print("\n".join(report.lines()))
@@ -126,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "command", choices=["run", "serve", "seed-demo", "sweep-orphans", "audit", "export", "import"]
+        "command",
+        choices=["run", "serve", "seed-demo", "sweep-orphans", "audit", "export", "import", "verify-log"],
     )
     parser.add_argument("path", nargs="?", help="the bag folder for export / import")
     args = parser.parse_args(argv)

@@ -14,6 +14,7 @@ from PIL import Image
 
 from service.lifespan import lifespan_for
 from service.problems import EXCEPTION_HANDLERS
+from service.routes.access_log import AccessLogController
 from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
 from service.routes.health import HealthController, index
@@ -42,6 +43,7 @@ def create_app(
             StudentController,
             DocumentController,
             RetentionController,
+            AccessLogController,
             ActController,
         ],
         dependencies=DEPENDENCIES,

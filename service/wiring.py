@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from service.domain.access_log import AccessLog
 from service.domain.acts import ActService
 from service.domain.documents import DocumentService
 from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.settings import Settings
+from service.storage.access_log import AccessLogRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
 from service.storage.retention_repo import (
     ActRepository,
@@ -33,8 +35,13 @@ def make_retention_service(stores: Stores) -> RetentionService:
     )
 
 
+def make_access_log(stores: Stores) -> AccessLog:
+    return AccessLog(AccessLogRepository(stores.db))
+
+
 def make_act_service(settings: Settings, stores: Stores, retention: RetentionService) -> ActService:
     return ActService(
+        access_log=make_access_log(stores),
         settings=settings,
         acts=ActRepository(stores.db),
         tombstones=TombstoneRepository(stores.db),

@@ -29,6 +29,7 @@ from retention.acts import (
     totals,
 )
 from retention.rules import CaseState
+from service.domain.access_log import AccessLog
 from service.domain.metadata import clean_text, parse_date
 from service.domain.retention_service import RetentionService
 from service.errors import Conflict, InvalidInput, NotFound
@@ -53,8 +54,10 @@ class ActService:
         students: StudentRepository,
         objects: ObjectStore,
         retention: RetentionService,
+        access_log: AccessLog,
         lease_seconds: int = 300,
     ) -> None:
+        self._access_log = access_log
         self._lease_seconds = lease_seconds
         self._settings = settings
         self._acts = acts
@@ -335,6 +338,15 @@ class ActService:
         await self._objects.destroy(item["keys"])
         await self._documents.delete(school_id, document.id)
         await self._tombstones.finish(document.id, utcnow())
+        await self._access_log.record(
+            school_id,
+            "destroy",
+            student_id=document.student_id,
+            document_id=document.id,
+            actor=act["execution"].get("executed_by"),
+            role="archivist",
+            details={"act": act["number"]},
+        )
         return "destroyed"
 
     @staticmethod

@@ -213,6 +213,6 @@ class DocumentService:
             document.object_key, expected_sha256=document.file.sha256
         )
 
-    async def open_thumbnail(self, school_id: str, document_id: str) -> AsyncIterator[bytes]:
+    async def open_thumbnail(self, school_id: str, document_id: str) -> tuple[Document, AsyncIterator[bytes]]:
         document = await self.get(school_id, document_id)
-        return await self._objects.open_stream(document.thumbnail_key)
+        return document, await self._objects.open_stream(document.thumbnail_key)

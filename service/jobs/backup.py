@@ -28,7 +28,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLLECTIONS = ("nomenclatures", "students", "cases", "documents", "holds", "acts", "tombstones", "act_claims")
+COLLECTIONS = (
+    "nomenclatures",
+    "students",
+    "cases",
+    "documents",
+    "holds",
+    "acts",
+    "tombstones",
+    "act_claims",
+    "access_log",
+)
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=UTC)
 
 

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
 
+from service.domain.access_log import AccessLog
 from service.domain.acts import ActService
 from service.domain.documents import DocumentService
 from service.domain.portfolio_service import PortfolioService
@@ -19,7 +20,7 @@ from service.errors import InvalidInput
 from service.lifespan import Stores
 from service.settings import SCHOOL_ID_PATTERN, Settings
 from service.storage.mongo import DocumentRepository, StudentRepository
-from service.wiring import make_act_service, make_retention_service
+from service.wiring import make_access_log, make_act_service, make_retention_service
 
 
 def provide_school_id(
@@ -94,7 +95,19 @@ def provide_portfolio_service(
     )
 
 
+def provide_stores(state: State) -> Stores:
+    stores: Stores = state.stores
+    return stores
+
+
+def provide_access_log(state: State) -> AccessLog:
+    stores: Stores = state.stores
+    return make_access_log(stores)
+
+
 DEPENDENCIES: dict[str, Any] = {
+    "access_log": Provide(provide_access_log, sync_to_thread=False),
+    "stores": Provide(provide_stores, sync_to_thread=False),
     "school_id": Provide(provide_school_id, sync_to_thread=False),
     "today": Provide(provide_today, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),

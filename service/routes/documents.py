@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Stream
 
+from service.domain.access_log import AccessLog, client_ip
 from service.domain.documents import DocumentService
 from service.domain.filenames import content_disposition
 from service.schemas import DocumentRead
@@ -34,9 +35,18 @@ class DocumentController(Controller):
         document_id: FromPath[str],
         school_id: NamedDependency[str],
         document_service: NamedDependency[DocumentService],
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
     ) -> Stream:
         """The original bytes, streamed, with the original file name."""
         document, chunks = await document_service.open_content(school_id, document_id)
+        await access_log.record(
+            school_id,
+            "read_content",
+            student_id=document.student_id,
+            document_id=document.id,
+            ip=client_ip(request),
+        )
         # Only scans (images and PDFs the service decoded itself) are shown inline; anything else
         # (an HTML "creative work", an SVG) is a download the browser must not run in our origin.
         inline = document.file.is_scan
@@ -62,9 +72,18 @@ class DocumentController(Controller):
         document_id: FromPath[str],
         school_id: NamedDependency[str],
         document_service: NamedDependency[DocumentService],
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
     ) -> Stream:
         """A small upright JPEG (longest side 320 px) without EXIF/GPS."""
-        chunks = await document_service.open_thumbnail(school_id, document_id)
+        document, chunks = await document_service.open_thumbnail(school_id, document_id)
+        await access_log.record(
+            school_id,
+            "read_thumbnail",
+            student_id=document.student_id,
+            document_id=document.id,
+            ip=client_ip(request),
+        )
         return Stream(
             chunks,
             media_type="image/jpeg",

@@ -7,11 +7,12 @@ from typing import Annotated, Any, ClassVar
 
 import anyio
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.domain.access_log import AccessLog, client_ip
 from service.domain.act_pdf import destruction_act_pdf, pd_destruction_pdf
 from service.domain.acts import ActService
 from service.domain.filenames import content_disposition
@@ -298,10 +299,26 @@ class RetentionController(Controller):
 
     @post("/holds", operation_id="placeHold", summary="Наложить запрет на уничтожение")
     async def place_hold(
-        self, data: JSONBody[HoldCreate], school_id: School, retention_service: Retention
+        self,
+        data: JSONBody[HoldCreate],
+        school_id: School,
+        retention_service: Retention,
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """A legal hold on a document, a case or a pupil."""
         hold = await retention_service.place_hold(school_id, _fields(data))
+        await access_log.record(
+            school_id,
+            "hold_place",
+            ip=client_ip(request),
+            actor=hold["placed_by"],
+            details={
+                "hold_id": hold["_id"],
+                "target_type": hold["target_type"],
+                "target_id": hold["target_id"],
+            },
+        )
         return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
 
     @get("/holds", operation_id="listHolds", summary="Запреты на уничтожение")
@@ -329,9 +346,22 @@ class RetentionController(Controller):
         data: JSONBody[HoldRelease],
         school_id: School,
         retention_service: Retention,
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """Release; the objects' legal hold is lifted when no other hold covers them."""
         hold = await retention_service.release_hold(school_id, hold_id, _fields(data))
+        await access_log.record(
+            school_id,
+            "hold_release",
+            ip=client_ip(request),
+            actor=hold.get("released_by"),
+            details={
+                "hold_id": hold["_id"],
+                "target_type": hold["target_type"],
+                "target_id": hold["target_id"],
+            },
+        )
         return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.domain.access_log import AccessLog, client_ip
 from service.domain.acts import ActService
 from service.domain.documents import DocumentService
 from service.domain.filenames import content_disposition, safe_filename
@@ -74,6 +75,8 @@ class StudentController(Controller):
         school_id: NamedDependency[str],
         today: NamedDependency[date],
         document_service: NamedDependency[DocumentService],
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
         data: MultipartBody[DocumentUpload],
     ) -> Response[DocumentRead]:
         """Store a scan or a creative work; 201 when new, 200 when the same bytes were already stored."""
@@ -90,6 +93,14 @@ class StudentController(Controller):
         finally:
             if upload is not None:
                 await upload.close()
+        if outcome.created:
+            await access_log.record(
+                school_id,
+                "upload",
+                student_id=student_id,
+                document_id=outcome.document.id,
+                ip=client_ip(request),
+            )
         return Response(
             DocumentRead.of(outcome.document),
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
@@ -108,12 +119,14 @@ class StudentController(Controller):
         school_id: NamedDependency[str],
         today: NamedDependency[date],
         retention_service: NamedDependency[RetentionService],
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
     ) -> StudentRead:
         """Выбытие / окончание (date and order): closes the pupil's cases and starts their clocks."""
         fields = {"left_on": data.left_on, "order_number": data.order_number}
-        return StudentRead.of(
-            await retention_service.record_leaving(school_id, student_id, fields, today=today)
-        )
+        student = await retention_service.record_leaving(school_id, student_id, fields, today=today)
+        await access_log.record(school_id, "leaving", student_id=student_id, ip=client_ip(request))
+        return StudentRead.of(student)
 
     @get(
         "/{student_id:str}/retention",
@@ -161,9 +174,12 @@ class StudentController(Controller):
         school_id: NamedDependency[str],
         today: NamedDependency[date],
         portfolio_service: NamedDependency[PortfolioService],
+        access_log: NamedDependency[AccessLog],
+        request: Request[Any, Any, Any],
     ) -> Stream:
         """Cover, contents by category with page numbers, then every document's pages."""
         student, out, size = await portfolio_service.build(school_id, student_id, today=today)
+        await access_log.record(school_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
         name = safe_filename(f"Портфолио {student.full_name} {today:%Y-%m-%d}.pdf")
         return Stream(
             file_chunks(out),

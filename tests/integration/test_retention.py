@@ -237,6 +237,10 @@ def test_act_draft_approve_execute_leaves_tombstones_and_nothing_else(
         second["id"],
     }
 
+    log = app_client.get("/api/v1/access-log", params={"student_id": pupil["pupil"]["id"]}).json()
+    destroyed_log = [e for e in log if e["action"] == "destroy"]
+    assert {e["document_id"] for e in destroyed_log} == {doc["id"], second["id"]}
+    assert all(e["actor"] == "Архивариус Тестова" and e["details"]["act"] == "2025-1" for e in destroyed_log)
     pd = app_client.get(executed["pd_destruction_pdf_url"])
     assert pd.status_code == 200
     pd_text = pdf_text(pd.content)

@@ -1,0 +1,86 @@
+"""The access log, for the administrator and the archivist (the access issue adds roles)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, ClassVar
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from service.domain.access_log import ACTIONS_RU
+from service.domain.filenames import content_disposition
+from service.errors import InvalidInput
+from service.lifespan import Stores
+from service.storage.access_log import AccessLogRepository
+
+CSV_HEADERS = [
+    "№",
+    "Время (UTC)",
+    "Кто",
+    "Роль",
+    "Адрес",
+    "Действие",
+    "Обучающийся",
+    "Документ",
+    "Хеш записи",
+]
+
+
+def _day(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("Дата должна быть в виде ГГГГ-ММ-ДД.", field=name) from None
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+class AccessLogController(Controller):
+    path = "/api/v1/access-log"
+    tags: ClassVar[list[str]] = ["access log"]
+
+    @get(operation_id="getAccessLog", summary="Журнал доступа к документам обучающихся")
+    async def access_log(
+        self,
+        school_id: NamedDependency[str],
+        stores: NamedDependency[Stores],
+        student_id: Annotated[str | None, QueryParameter()] = None,
+        since: Annotated[str | None, QueryParameter(description="с даты (ГГГГ-ММ-ДД)")] = None,
+        until: Annotated[str | None, QueryParameter(description="до даты, не включая (ГГГГ-ММ-ДД)")] = None,
+        fmt: Annotated[str, QueryParameter(name="format", description="json или csv")] = "json",
+    ) -> Response[Any]:
+        """Entries by pupil and period, oldest first, as JSON or CSV."""
+        entries = await AccessLogRepository(stores.db).find(
+            school_id, student_id=student_id, since=_day(since, "since"), until=_day(until, "until")
+        )
+        if fmt == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, delimiter=";")
+            writer.writerow(CSV_HEADERS)
+            for e in entries:
+                writer.writerow(
+                    [
+                        e["seq"],
+                        e["at"].isoformat(timespec="seconds"),
+                        e.get("actor") or "",
+                        e.get("role") or "",
+                        e.get("ip") or "",
+                        ACTIONS_RU.get(e["action"], e["action"]),
+                        e.get("student_id") or "",
+                        e.get("document_id") or "",
+                        e["hash"],
+                    ]
+                )
+            return Response(
+                ("\ufeff" + out.getvalue()).encode("utf-8"),
+                media_type="text/csv",
+                headers={"Content-Disposition": content_disposition("Журнал доступа.csv", inline=False)},
+            )
+        if fmt != "json":
+            raise InvalidInput("Формат журнала: json или csv.", field="format")
+        return Response([{**e, "action_ru": ACTIONS_RU.get(e["action"], e["action"])} for e in entries])
