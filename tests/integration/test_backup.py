@@ -102,8 +102,13 @@ def test_export_and_restore_round_trip(
             == "gone-1"
         )
     db = mongo[second_store.mongodb_db]
+    # The restored log continues the exported chain: the reads above were appended after it.
+    source_log = mongo[settings.mongodb_db].access_log.count_documents({})
+    assert db.access_log.count_documents({}) == source_log + len(contents)
     for name in ("students", "documents", "cases", "holds", "tombstones", "nomenclatures"):
         assert db[name].count_documents({}) == mongo[settings.mongodb_db][name].count_documents({}), name
+    verified = _cli(second_store, "verify-log")
+    assert verified.returncode == 0 and "chain intact" in verified.stdout
     key = db.documents.find_one()["file"]
     # Locks and legal holds are applied again to the restored objects.
     assert s3.is_object_legal_hold_enabled(
