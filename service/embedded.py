@@ -16,6 +16,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -258,3 +262,46 @@ class EmbeddedStores:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         self._procs.clear()
+
+
+def service_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that make `python -m service ...` use exactly these settings."""
+    return {
+        "MONGODB_URI": settings.mongodb_uri,
+        "MONGODB_DB": settings.mongodb_db,
+        "S3_ENDPOINT": settings.s3_endpoint,
+        "S3_ACCESS_KEY": settings.s3_access_key,
+        "S3_SECRET_KEY": settings.s3_secret_key,
+        "S3_BUCKET": settings.s3_bucket,
+        "SCHOOL_ID": settings.school_id,
+        "PORT": str(settings.port),
+    }
+
+
+def start_service(env: dict[str, str], *, port: int, log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `python -m service serve` with ``env`` on ``port`` and wait until /health says 200.
+
+    For benchmarks and tests that need a real server process (memory, kill -9, HTTP fuzzing).
+    """
+    import httpx
+
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve"],
+        env={**os.environ, **env, "PORT": str(port)},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://{LOOPBACK}:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise EmbeddedStartError(f"the service exited with code {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise EmbeddedStartError("the service did not become healthy in time")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ from minio.deleteobjects import DeleteObject
 from pymongo import MongoClient
 
 from service.app import create_app
-from service.embedded import EmbeddedStores, S3Ports, free_port
+from service.embedded import EmbeddedStores, S3Ports, free_port, service_env
 from service.settings import Settings
 from service.storage.objects import make_minio_client
 
@@ -180,4 +182,15 @@ def upload(client: TestClient, student_id: str, content: bytes, filename: str = 
         f"/api/v1/students/{student_id}/documents",
         files={"file": (filename, content, "application/octet-stream")},
         data=data,
+    )
+
+
+def run_cli(settings: Settings, *args: str, module: str = "service") -> subprocess.CompletedProcess[str]:
+    """Run `python -m service ...` (or another module) against the test's stores."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env={**os.environ, **service_env(settings), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import anyio
@@ -15,7 +12,7 @@ from service.lifespan import open_stores
 from service.settings import Settings
 from service.storage import access_log as access_log_module
 from service.storage.access_log import AccessLogRepository, verify_chain
-from tests.conftest import create_student, upload
+from tests.conftest import create_student, run_cli, upload
 from tests.helpers import jpeg_bytes
 
 
@@ -72,18 +69,7 @@ def test_an_edited_entry_breaks_the_chain_and_is_reported(
         {"school_id": settings.school_id, "seq": 3}, {"$set": {"document_id": "someone-else"}}
     )
     assert _verify(settings) == (3, 3)
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DB": settings.mongodb_db,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "S3_ACCESS_KEY": settings.s3_access_key,
-        "S3_SECRET_KEY": settings.s3_secret_key,
-        "S3_BUCKET": settings.s3_bucket,
-    }
-    cli = subprocess.run(
-        [sys.executable, "-m", "service", "verify-log"], env=env, capture_output=True, text=True, timeout=120
-    )
+    cli = run_cli(settings, "verify-log")
     assert cli.returncode == 1 and "chain broken at entry 3" in cli.stdout
     # Deleting an entry is found as well.
     mongo[settings.mongodb_db].access_log.delete_one({"school_id": settings.school_id, "seq": 2})

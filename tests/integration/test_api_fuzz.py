@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from minio import Minio
 from pymongo import MongoClient
 
-from service.embedded import free_port
+from service.embedded import free_port, start_service
 from tests.conftest import StoreEndpoints, _drop_bucket
 
 
@@ -24,30 +22,16 @@ def server_url(endpoints: StoreEndpoints, mongo: MongoClient, s3: Minio) -> Iter
     tag = uuid.uuid4().hex[:10]
     db, bucket, port = f"fuzz_{tag}", f"fuzz-{tag}", free_port()
     env = {
-        **os.environ,
         "MONGODB_URI": endpoints.mongodb_uri,
         "MONGODB_DB": db,
         "S3_ENDPOINT": endpoints.s3_endpoint,
         "S3_ACCESS_KEY": endpoints.s3_access_key,
         "S3_SECRET_KEY": endpoints.s3_secret_key,
         "S3_BUCKET": bucket,
-        "PORT": str(port),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_service(env, port=port)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
         # Some real data, so that not every generated id is a 404.
         pupil = httpx.post(
             f"{url}/api/v1/students", json={"full_name": "Фаззинг Тест", "class_name": "6А"}

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 
 import anyio
@@ -18,7 +15,7 @@ from service.errors import IntegrityError
 from service.jobs.audit import audit_archive
 from service.lifespan import open_stores
 from service.settings import Settings
-from tests.conftest import create_student, upload
+from tests.conftest import create_student, run_cli, upload
 from tests.helpers import jpeg_bytes, png_bytes
 
 
@@ -77,18 +74,7 @@ def test_audit_reports_corrupted_missing_and_orphaned_objects(
     assert any(isinstance(c, IntegrityError) for c in causes)
     assert client.get(f"/api/v1/documents/{intact['id']}/content").status_code == 200
 
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DB": settings.mongodb_db,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "S3_ACCESS_KEY": settings.s3_access_key,
-        "S3_SECRET_KEY": settings.s3_secret_key,
-        "S3_BUCKET": settings.s3_bucket,
-    }
-    cli = subprocess.run(
-        [sys.executable, "-m", "service", "audit"], env=env, capture_output=True, text=True, timeout=120
-    )
+    cli = run_cli(settings, "audit")
     assert cli.returncode == 1
     assert (
         f"checksum mismatch: {corrupted['id']}" in cli.stdout

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
-import sys
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -17,24 +15,12 @@ from pymongo import MongoClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import _drop_bucket, create_student, upload
+from tests.conftest import _drop_bucket, create_student, run_cli, upload
 from tests.helpers import jpeg_bytes, png_bytes
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DB": settings.mongodb_db,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "S3_ACCESS_KEY": settings.s3_access_key,
-        "S3_SECRET_KEY": settings.s3_secret_key,
-        "S3_BUCKET": settings.s3_bucket,
-        "SCHOOL_ID": settings.school_id,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args], env=env, capture_output=True, text=True, timeout=300
-    )
+    return run_cli(settings, *args)
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ restart every acknowledged upload is present and intact, and nothing half-writte
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -18,7 +16,7 @@ import httpx
 from minio import Minio
 from pymongo import MongoClient
 
-from service.embedded import free_port
+from service.embedded import free_port, service_env, start_service
 from service.jobs.sweep_orphans import sweep_orphans
 from service.lifespan import open_stores
 from service.settings import Settings
@@ -27,20 +25,7 @@ from tests.helpers import jpeg_bytes
 
 
 def _start(env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("service did not start")
+    return start_service(env, port=int(url.rsplit(":", 1)[1]))
 
 
 def test_kill_during_bulk_upload(endpoints: StoreEndpoints, mongo: MongoClient, s3: Minio) -> None:
@@ -56,17 +41,7 @@ def test_kill_during_bulk_upload(endpoints: StoreEndpoints, mongo: MongoClient, 
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DB": settings.mongodb_db,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "S3_ACCESS_KEY": settings.s3_access_key,
-        "S3_SECRET_KEY": settings.s3_secret_key,
-        "S3_BUCKET": settings.s3_bucket,
-        "SCHOOL_ID": settings.school_id,
-        "PORT": str(port),
-    }
+    env = service_env(settings)
     server = _start(env, url)
     acknowledged: dict[str, str] = {}
     try:

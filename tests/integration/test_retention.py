@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -24,7 +22,7 @@ from service.lifespan import open_stores
 from service.settings import Settings
 from service.storage.retention_repo import CaseRepository
 from service.wiring import make_act_service, make_retention_service
-from tests.conftest import create_student, upload
+from tests.conftest import create_student, run_cli, upload
 from tests.helpers import jpeg_bytes, png_bytes
 
 R = "/api/v1/retention"
@@ -449,24 +447,7 @@ def test_due_query_uses_an_index(settings: Settings, mongo: MongoClient, app_cli
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DB": settings.mongodb_db,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "S3_ACCESS_KEY": settings.s3_access_key,
-        "S3_SECRET_KEY": settings.s3_secret_key,
-        "S3_BUCKET": settings.s3_bucket,
-        "SCHOOL_ID": settings.school_id,
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "service.retention_cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(settings, *args, module="service.retention_cli")
 
 
 def test_cli_refuses_to_execute_a_draft_and_executes_an_approved_act(
