@@ -18,6 +18,7 @@ from service.routes.access_log import AccessLogController
 from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
 from service.routes.health import HealthController, index
+from service.routes.info_requests import InfoRequestController
 from service.routes.retention import ActController, RetentionController
 from service.routes.students import StudentController
 from service.settings import Settings
@@ -44,6 +45,7 @@ def create_app(
             DocumentController,
             RetentionController,
             AccessLogController,
+            InfoRequestController,
             ActController,
         ],
         dependencies=DEPENDENCIES,

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from service.settings import Settings
 from service.storage.access_log import INDEXES as ACCESS_LOG_INDEXES
+from service.storage.info_requests import INDEXES as INFO_REQUEST_INDEXES
 from service.storage.mongo import ensure_indexes, make_mongo_client
 from service.storage.objects import ObjectStore, make_minio_client
 from service.storage.retention_repo import ensure_retention_indexes
@@ -46,6 +47,7 @@ async def open_stores(settings: Settings) -> Stores:
         await ensure_indexes(db)
         await ensure_retention_indexes(db)
         await db.access_log.create_indexes(ACCESS_LOG_INDEXES)
+        await db.info_requests.create_indexes(INFO_REQUEST_INDEXES)
         minio = make_minio_client(
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
         )

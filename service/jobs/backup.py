@@ -38,6 +38,7 @@ COLLECTIONS = (
     "tombstones",
     "act_claims",
     "access_log",
+    "info_requests",
 )
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=UTC)
 

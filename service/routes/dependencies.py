@@ -13,12 +13,14 @@ from litestar.params import HeaderParameter
 from service.domain.access_log import AccessLog
 from service.domain.acts import ActService
 from service.domain.documents import DocumentService
+from service.domain.info_requests import InfoRequestService
 from service.domain.portfolio_service import PortfolioService
 from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.errors import InvalidInput
 from service.lifespan import Stores
 from service.settings import SCHOOL_ID_PATTERN, Settings
+from service.storage.info_requests import InfoRequestRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
 from service.wiring import make_access_log, make_act_service, make_retention_service
 
@@ -95,6 +97,11 @@ def provide_portfolio_service(
     )
 
 
+def provide_info_requests(state: State) -> InfoRequestService:
+    stores: Stores = state.stores
+    return InfoRequestService(InfoRequestRepository(stores.db), StudentRepository(stores.db))
+
+
 def provide_stores(state: State) -> Stores:
     stores: Stores = state.stores
     return stores
@@ -108,6 +115,7 @@ def provide_access_log(state: State) -> AccessLog:
 DEPENDENCIES: dict[str, Any] = {
     "access_log": Provide(provide_access_log, sync_to_thread=False),
     "stores": Provide(provide_stores, sync_to_thread=False),
+    "info_requests": Provide(provide_info_requests, sync_to_thread=False),
     "school_id": Provide(provide_school_id, sync_to_thread=False),
     "today": Provide(provide_today, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
