@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from retention.nomenclature import (
@@ -606,7 +606,3 @@ def due_case_view(item: DueCase) -> dict[str, Any]:
         "bytes": item.bytes,
         "on_hold": item.on_hold,
     }
-
-
-def now_utc() -> datetime:
-    return utcnow()

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from retention.nomenclature import PLACEHOLDER_MARK_RU
 from service.domain.access_log import AccessLog, client_ip
 from service.domain.act_pdf import destruction_act_pdf, pd_destruction_pdf
 from service.domain.acts import ActService
@@ -94,9 +95,7 @@ def _entry_view(entry: Any) -> dict[str, Any]:
         "article": entry.article,
         "note": entry.note,
         "to_be_confirmed": entry.to_be_confirmed,
-        "to_be_confirmed_label": "Срок подлежит утверждению экспертной комиссией школы"
-        if entry.to_be_confirmed
-        else None,
+        "to_be_confirmed_label": PLACEHOLDER_MARK_RU if entry.to_be_confirmed else None,
         "pupil_level": entry.pupil_level,
         "kinds": sorted(entry.kinds),
         "categories": sorted(entry.categories),

@@ -212,15 +212,6 @@ class DocumentRepository:
         rows = [raw async for raw in cursor]
         return (rows[0]["n"], rows[0]["bytes"]) if rows else (0, 0)
 
-    async def stats_by_case(self, school_id: str, case_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """case id -> (documents, bytes)."""
-        pipeline = [
-            {"$match": {"school_id": school_id, "case_id": {"$in": list(case_ids)}}},
-            {"$group": {"_id": "$case_id", "n": {"$sum": 1}, "bytes": {"$sum": "$file.size"}}},
-        ]
-        cursor = await self._col.aggregate(pipeline)
-        return {raw["_id"]: (raw["n"], raw["bytes"]) async for raw in cursor}
-
     async def delete(self, school_id: str, document_id: str) -> None:
         await self._col.delete_one({"school_id": school_id, "_id": document_id})
 
