@@ -21,6 +21,7 @@ from service.routes.health import HealthController, index
 from service.routes.info_requests import InfoRequestController
 from service.routes.retention import ActController, RetentionController
 from service.routes.students import StudentController
+from service.security_headers import add_security_headers
 from service.settings import Settings
 
 
@@ -53,6 +54,7 @@ def create_app(
         lifespan=[lifespan_for(settings, sweep_at_start=sweep_at_start)],
         state=_state(settings, clock or _system_today),
         request_max_body_size=settings.max_request_bytes,
+        before_send=[add_security_headers],
         multipart_form_part_limit=50,
         openapi_config=OpenAPIConfig(
             title="Архив документов и портфолио обучающихся",

@@ -44,3 +44,14 @@ def test_service_refuses_to_start_without_mongodb(settings: Settings) -> None:
     except Exception:  # noqa: BLE001 - any startup failure is the expected outcome
         started = False
     assert not started
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:
+    for path in ("/health", "/api/v1/students", "/api/v1/documents/missing"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["content-security-policy"].startswith("default-src 'none'")
+    docs = client.get("/schema/swagger")
+    assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
