@@ -17,7 +17,6 @@ import io
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.embedded import EmbeddedStores, S3Ports, free_port
+from service.embedded import EmbeddedStores, S3Ports, free_port, start_service
 
 
 def scan(seed: int) -> bytes:
@@ -152,28 +151,11 @@ def main() -> int:
         env = embedded.env()
     tag = uuid.uuid4().hex[:8]
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env={
-            **os.environ,
-            **env,
-            "MONGODB_DB": f"load_{tag}",
-            "S3_BUCKET": f"load-{tag}",
-            "PORT": str(port),
-            "TMPDIR": str(tmp),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server = start_service(
+        {**env, "MONGODB_DB": f"load_{tag}", "S3_BUCKET": f"load-{tag}", "TMPDIR": str(tmp)}, port=port
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
         return asyncio.run(run(url, args.clients, args.seconds))
     finally:
         server.terminate()

@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +31,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.embedded import EmbeddedStores, S3Ports, free_port
+from service.embedded import EmbeddedStores, S3Ports, free_port, start_service
 from service.storage.objects import make_minio_client
 
 A4_300DPI = (2480, 3508)
@@ -110,21 +109,9 @@ def main() -> int:
         "PORT": str(port),
         "TMPDIR": str(tmp),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env=server_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_service(server_env, port=port)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
         minio = make_minio_client(env["S3_ENDPOINT"], env["S3_ACCESS_KEY"], env["S3_SECRET_KEY"], "us-east-1")
         http = httpx.Client(base_url=url, timeout=600)
         student = http.post(

@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,25 @@ def run_cli(settings: Settings, *args: str, module: str = "service") -> subproce
         text=True,
         timeout=300,
     )
+
+
+class Clock:
+    """Today's date as the service sees it; tests move it."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+
+    def __call__(self) -> date:
+        return self.today
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(date(2020, 3, 2))
+
+
+@pytest.fixture
+def app_client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """A client of an app whose calendar is ``clock``."""
+    with TestClient(create_app(settings, sweep_at_start=False, clock=clock)) as test_client:
+        yield test_client

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from litestar.testing import TestClient
 
-from service.app import create_app
-from service.settings import Settings
-from tests.conftest import create_student
+from tests.conftest import Clock, create_student
 
 Q = "/api/v1/requests"
-
-
-class Clock:
-    def __init__(self, today: date) -> None:
-        self.today = today
-
-    def __call__(self) -> date:
-        return self.today
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock(date(2025, 12, 29))
-
-
-@pytest.fixture
-def app_client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, sweep_at_start=False, clock=clock)) as client:
-        yield client
 
 
 def test_request_deadline_extension_overdue_and_answer(app_client: TestClient, clock: Clock) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -16,35 +15,15 @@ from minio import Minio
 from minio.error import S3Error
 from pymongo import MongoClient
 
-from service.app import create_app
 from service.errors import Conflict, InvalidInput, StoreUnavailable
 from service.lifespan import open_stores
 from service.settings import Settings
 from service.storage.retention_repo import CaseRepository
 from service.wiring import make_act_service, make_retention_service
-from tests.conftest import create_student, run_cli, upload
+from tests.conftest import Clock, create_student, run_cli, upload
 from tests.helpers import jpeg_bytes, png_bytes
 
 R = "/api/v1/retention"
-
-
-class Clock:
-    def __init__(self, today: date) -> None:
-        self.today = today
-
-    def __call__(self) -> date:
-        return self.today
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(date(2020, 3, 2))
-
-
-@pytest.fixture
-def app_client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, sweep_at_start=False, clock=clock)) as client:
-        yield client
 
 
 def versions(s3: Minio, settings: Settings, prefix: str) -> list[Any]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from service.embedded import free_port
+from service.embedded import free_port, service_env, start_service
 from service.settings import Settings
 
 SIZE = 200 * 1024 * 1024
@@ -54,38 +52,13 @@ class PeakRss:
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DB": settings.mongodb_db,
-        "S3_ENDPOINT": settings.s3_endpoint,
-        "S3_ACCESS_KEY": settings.s3_access_key,
-        "S3_SECRET_KEY": settings.s3_secret_key,
-        "S3_BUCKET": settings.s3_bucket,
-        "SCHOOL_ID": settings.school_id,
-        "PORT": str(port),
-        "TMPDIR": str(tmp_path),
-    }
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
+    env = {**service_env(settings), "TMPDIR": str(tmp_path)}
+    proc = start_service(env, port=port, log_path=tmp_path / "server.log")
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail("service did not start: " + (tmp_path / "server.log").read_text())
-        yield url, proc.pid
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        log.close()
 
 
 def _big_file(path: Path) -> str:
