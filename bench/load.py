@@ -29,7 +29,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.embedded import EmbeddedStores, S3Ports, free_port, start_service
+from service.embedded import BENCH_ADMIN, EmbeddedStores, S3Ports, free_port, staff_headers, start_service
+from service.settings import Settings
 
 
 def scan(seed: int) -> bytes:
@@ -93,12 +94,12 @@ async def client_loop(
         latencies[op].append(time.perf_counter() - start)
 
 
-async def run(url: str, clients: int, seconds: float) -> int:
+async def run(url: str, clients: int, seconds: float, headers: dict[str, str]) -> int:
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     acknowledged: dict[str, str] = {}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits, headers=headers) as http:
         pupils = []
         for i in range(10):
             r = await http.post(
@@ -151,12 +152,18 @@ def main() -> int:
         env = embedded.env()
     tag = uuid.uuid4().hex[:8]
     port = free_port()
-    server = start_service(
-        {**env, "MONGODB_DB": f"load_{tag}", "S3_BUCKET": f"load-{tag}", "TMPDIR": str(tmp)}, port=port
-    )
+    server_env = {
+        **env,
+        "MONGODB_DB": f"load_{tag}",
+        "S3_BUCKET": f"load-{tag}",
+        "TMPDIR": str(tmp),
+        **BENCH_ADMIN,
+    }
+    server = start_service(server_env, port=port)
     url = f"http://127.0.0.1:{port}"
     try:
-        return asyncio.run(run(url, args.clients, args.seconds))
+        headers = staff_headers(url, Settings.from_env(server_env))
+        return asyncio.run(run(url, args.clients, args.seconds, headers))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -31,7 +31,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.embedded import EmbeddedStores, S3Ports, free_port, start_service
+from service.embedded import BENCH_ADMIN, EmbeddedStores, S3Ports, free_port, staff_headers, start_service
+from service.settings import Settings
 from service.storage.objects import make_minio_client
 
 A4_300DPI = (2480, 3508)
@@ -108,12 +109,15 @@ def main() -> int:
         "S3_BUCKET": bucket,
         "PORT": str(port),
         "TMPDIR": str(tmp),
+        **BENCH_ADMIN,
     }
     server = start_service(server_env, port=port)
     url = f"http://127.0.0.1:{port}"
     try:
         minio = make_minio_client(env["S3_ENDPOINT"], env["S3_ACCESS_KEY"], env["S3_SECRET_KEY"], "us-east-1")
-        http = httpx.Client(base_url=url, timeout=600)
+        http = httpx.Client(
+            base_url=url, timeout=600, headers=staff_headers(url, Settings.from_env(server_env))
+        )
         student = http.post(
             "/api/v1/students", json={"full_name": "Бенчмарков Тест", "class_name": "11А"}
         ).json()

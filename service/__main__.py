@@ -123,11 +123,14 @@ def _run(settings: Settings) -> int:
         embedded.start()
         settings = replace(settings, mongodb_uri=embedded.mongodb_uri, s3_endpoint=embedded.s3_endpoint)
     try:
+        from service.demo import demo_accounts_text
+
         asyncio.run(_with_stores(settings, "seed"))
         print(
             f"\n  Архив документов: http://{settings.host}:{settings.port}"
             "   (API: /schema, проверка: /health)\n"
         )
+        print(demo_accounts_text() + "\n")
         _serve(settings)
     finally:
         if embedded is not None:

@@ -12,9 +12,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from PIL import Image
 
+from service.auth import authorize, sign_in_rate_limit
 from service.lifespan import lifespan_for
 from service.problems import EXCEPTION_HANDLERS
 from service.routes.access_log import AccessLogController
+from service.routes.accounts import AuthController, UserController
+from service.routes.applications import ApplicationController
 from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
 from service.routes.health import HealthController, index
@@ -42,7 +45,10 @@ def create_app(
         route_handlers=[
             index,
             HealthController,
+            AuthController,
+            UserController,
             StudentController,
+            ApplicationController,
             DocumentController,
             RetentionController,
             AccessLogController,
@@ -50,6 +56,9 @@ def create_app(
             ActController,
         ],
         dependencies=DEPENDENCIES,
+        # Every route passes this guard; ``service.domain.roles`` says who may call what.
+        guards=[authorize],
+        middleware=[sign_in_rate_limit(settings).middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan_for(settings, sweep_at_start=sweep_at_start)],
         state=_state(settings, clock or _system_today),

@@ -20,7 +20,7 @@ from service.domain.students import StudentService
 from service.lifespan import Stores
 from service.settings import Settings
 from service.storage.mongo import StudentRepository
-from service.wiring import make_document_service
+from service.wiring import make_account_service, make_document_service
 
 log = logging.getLogger(__name__)
 
@@ -117,22 +117,56 @@ def render_award(award: DemoAward, student: str, class_name: str) -> tuple[bytes
     return out.getvalue(), f"{award.heading} — фото.jpg"
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    login: str
+    password: str
+    role: str
+    display_name: str
+    class_names: tuple[str, ...] = ()
+    children: tuple[int, ...] = ()  # indexes into DEMO_PUPILS
+
+
+# Demo-only credentials, printed by `make run` and listed in the README. Never use them for real.
+DEMO_ACCOUNTS: list[DemoAccount] = [
+    DemoAccount("admin", "demo-admin-2026", "admin", "Администратор (демо)"),
+    DemoAccount(
+        "teacher", "demo-teacher-2026", "teacher", "Классный руководитель 5А и 7Б (демо)", ("5А", "7Б")
+    ),
+    DemoAccount("deputy", "demo-deputy-2026", "deputy", "Заместитель директора по УВР (демо)"),
+    DemoAccount("archivist", "demo-archivist-2026", "archivist", "Архивист (демо)"),
+    DemoAccount("director", "demo-director-2026", "director", "Директор (демо)"),
+    DemoAccount("parent", "demo-parent-2026", "parent", "Образцов Пётр Иванович (демо)", children=(0, 1)),
+    DemoAccount("pupil", "demo-pupil-2026", "pupil", "Образцова Мария (демо)", children=(0,)),
+]
+
+
+def demo_accounts_text() -> str:
+    lines = ["  Демо-учётные записи (только для демонстрации):"]
+    lines += [f"    {a.role:<10} логин {a.login:<10} пароль {a.password}" for a in DEMO_ACCOUNTS]
+    return "\n".join(lines)
+
+
 async def seed_demo(*, settings: Settings, stores: Stores, today: date) -> bool:
-    """Create the demo school's pupils and documents unless the school already has pupils."""
+    """Create the demo school's pupils, documents and accounts unless the school has pupils."""
     students_repo = StudentRepository(stores.db)
     if await students_repo.count(settings.school_id):
         return False
     students = StudentService(students_repo)
     documents = make_document_service(settings, stores)
+    accounts = make_account_service(settings, stores)
+    pupil_ids: list[str] = []
+    stored: list[str] = []
     for index, (name, class_name) in enumerate(DEMO_PUPILS):
         student = await students.create(
             settings.school_id, {"full_name": name, "class_name": class_name}, today=today
         )
+        pupil_ids.append(student.id)
         for award in DEMO_AWARDS[: 1 + index % len(DEMO_AWARDS)] if index % 2 else DEMO_AWARDS:
             content, filename = render_award(award, name, class_name)
             with tempfile.TemporaryFile() as fh:
                 fh.write(content)
-                await documents.upload(
+                outcome = await documents.upload(
                     school_id=settings.school_id,
                     student_id=student.id,
                     fields={
@@ -149,5 +183,23 @@ async def seed_demo(*, settings: Settings, stores: Stores, today: date) -> bool:
                     filename=filename,
                     today=today,
                 )
-    log.info("demo school seeded: %d pupils", len(DEMO_PUPILS))
+                stored.append(outcome.document.id)
+    for account in DEMO_ACCOUNTS:
+        await accounts.ensure_account(
+            settings.school_id,
+            account.login,
+            account.password,
+            [account.role],
+            display_name=account.display_name,
+            class_names=list(account.class_names),
+            student_ids=[pupil_ids[i] for i in account.children],
+        )
+    deputy = await accounts.find_login(settings.school_id, "deputy")
+    # Most demo documents are verified; every third waits in the deputy's queue.
+    for n, document_id in enumerate(stored):
+        if n % 3 != 2:
+            await documents.decide(
+                settings.school_id, document_id, decision="verified", reason=None, by=deputy or "demo"
+            )
+    log.info("demo school seeded: %d pupils, %d accounts", len(DEMO_PUPILS), len(DEMO_ACCOUNTS))
     return True

@@ -275,7 +275,46 @@ def service_env(settings: Settings) -> dict[str, str]:
         "S3_BUCKET": settings.s3_bucket,
         "SCHOOL_ID": settings.school_id,
         "PORT": str(settings.port),
+        "BOOTSTRAP_ADMIN_LOGIN": settings.bootstrap_admin_login,
+        "BOOTSTRAP_ADMIN_PASSWORD": settings.bootstrap_admin_password,
+        "ARGON2_TIME_COST": str(settings.argon2_time_cost),
+        "ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
     }
+
+
+STAFF_ROLES = ["admin", "deputy", "archivist", "director"]
+# The administrator a benchmark's private service starts with (its stores are thrown away).
+BENCH_ADMIN = {"BOOTSTRAP_ADMIN_LOGIN": "bench-admin", "BOOTSTRAP_ADMIN_PASSWORD": "bench-admin-password"}
+
+
+def staff_headers(
+    url: str,
+    settings: Settings,
+    *,
+    login: str = "staff",
+    password: str = "staff-password-1",  # noqa: S107
+) -> dict[str, str]:
+    """Sign a running service's bootstrap admin in, create a school-wide staff account (unless it
+    exists) and return the ``Authorization`` header acting as it. For benchmarks and tests."""
+    import httpx
+
+    def token(who: str, secret: str) -> str:
+        r = httpx.post(f"{url}/api/v1/auth/tokens", json={"login": who, "password": secret}, timeout=30)
+        r.raise_for_status()
+        return str(r.json()["token"])
+
+    admin = {
+        "Authorization": f"Bearer {token(settings.bootstrap_admin_login, settings.bootstrap_admin_password)}"
+    }
+    r = httpx.post(
+        f"{url}/api/v1/users",
+        json={"login": login, "password": password, "roles": STAFF_ROLES},
+        headers=admin,
+        timeout=30,
+    )
+    if r.status_code != 409:
+        r.raise_for_status()
+    return {"Authorization": f"Bearer {token(login, password)}"}
 
 
 def start_service(env: dict[str, str], *, port: int, log_path: Path | None = None) -> subprocess.Popen[bytes]:

@@ -21,6 +21,24 @@ class NotFound(ArchiveError):
     code = "not_found"
 
 
+class NotSignedIn(ArchiveError):
+    """No session, or an expired, revoked or forged one."""
+
+    code = "not_signed_in"
+
+
+class Forbidden(ArchiveError):
+    """Signed in, but this role may not do this."""
+
+    code = "forbidden"
+
+
+class TooManyAttempts(ArchiveError):
+    """Sign-in locked out for a while after repeated failures."""
+
+    code = "too_many_attempts"
+
+
 class InvalidInput(ArchiveError):
     """A form field or JSON value is missing or malformed."""
 

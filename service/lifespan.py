@@ -15,6 +15,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from service.settings import Settings
 from service.storage.access_log import INDEXES as ACCESS_LOG_INDEXES
+from service.storage.accounts import ACCOUNT_INDEXES, SESSION_INDEXES
+from service.storage.applications import APPLICATION_INDEXES, CONSENT_INDEXES
 from service.storage.info_requests import INDEXES as INFO_REQUEST_INDEXES
 from service.storage.mongo import ensure_indexes, make_mongo_client
 from service.storage.objects import ObjectStore, make_minio_client
@@ -48,6 +50,10 @@ async def open_stores(settings: Settings) -> Stores:
         await ensure_retention_indexes(db)
         await db.access_log.create_indexes(ACCESS_LOG_INDEXES)
         await db.info_requests.create_indexes(INFO_REQUEST_INDEXES)
+        await db.accounts.create_indexes(ACCOUNT_INDEXES)
+        await db.sessions.create_indexes(SESSION_INDEXES)
+        await db.applications.create_indexes(APPLICATION_INDEXES)
+        await db.consents.create_indexes(CONSENT_INDEXES)
         minio = make_minio_client(
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
         )
@@ -71,6 +77,7 @@ def lifespan_for(settings: Settings, *, sweep_at_start: bool = True) -> Any:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         stores = await open_stores(settings)
         app.state.stores = stores
+        await _bootstrap_admin(settings, stores)
         try:
             async with anyio.create_task_group() as tg:
                 if sweep_at_start:
@@ -83,6 +90,19 @@ def lifespan_for(settings: Settings, *, sweep_at_start: bool = True) -> Any:
             await stores.close()
 
     return lifespan
+
+
+async def _bootstrap_admin(settings: Settings, stores: Stores) -> None:
+    """The first administrator, from BOOTSTRAP_ADMIN_LOGIN / _PASSWORD, when that login is new."""
+    if not settings.bootstrap_admin_login:
+        return
+    from service.wiring import make_account_service  # wiring imports Stores from here
+
+    created = await make_account_service(settings, stores).ensure_account(
+        settings.school_id, settings.bootstrap_admin_login, settings.bootstrap_admin_password, ["admin"]
+    )
+    if created:
+        log.info("bootstrap administrator account created")
 
 
 async def _audit_periodically(settings: Settings, stores: Stores) -> None:

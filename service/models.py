@@ -49,6 +49,15 @@ class Result(enum.StrEnum):
     NONE = "none"
 
 
+class VerificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+STATUS_TITLES_RU = {"pending": "на проверке", "verified": "проверен", "rejected": "отклонён"}
+
+
 class Source(enum.StrEnum):
     SCHOOL = "school"
     OTHER_ORGANISATION = "other_organisation"
@@ -111,6 +120,7 @@ class Student:
     created_at: datetime | None = None
     left_on: date | None = None  # выбытие / окончание: closes the pupil's cases
     leaving_order: str | None = None  # the order (приказ) that recorded it
+    consent_withdrawn_on: date | None = None  # from then only staff handling it see the documents
 
 
 @dataclass(frozen=True)
@@ -154,3 +164,9 @@ class Document:
     case_id: str | None = None  # the case (дело) of the nomenclature it is filed into
     object_version: str | None = None  # S3 version ids (Object Lock protects versions)
     thumbnail_version: str | None = None
+    status: str = "pending"  # pending -> verified | rejected (the deputy checks what staff record)
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    rejection_reason: str | None = None
+    application_id: str | None = None  # the family's заявление for results of other organisations
+    uploaded_by: str | None = None

@@ -14,11 +14,14 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[errors.ArchiveError], int] = {
     errors.NotFound: HTTP_404_NOT_FOUND,
+    errors.NotSignedIn: HTTP_401_UNAUTHORIZED,
+    errors.Forbidden: HTTP_403_FORBIDDEN,
+    errors.TooManyAttempts: HTTP_429_TOO_MANY_REQUESTS,
     errors.InvalidInput: HTTP_422_UNPROCESSABLE_ENTITY,
     errors.Conflict: HTTP_409_CONFLICT,
     errors.FileTooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -42,11 +48,14 @@ STATUS_OF: dict[type[errors.ArchiveError], int] = {
 
 TITLES = {
     400: "Неверный запрос",
+    401: "Требуется вход",
+    403: "Недостаточно прав",
     404: "Не найдено",
     405: "Метод не поддерживается",
     409: "Конфликт",
     413: "Файл слишком большой",
     415: "Неподдерживаемый тип файла",
+    429: "Слишком много попыток",
     422: "Данные не приняты",
     500: "Внутренняя ошибка",
     503: "Сервис временно недоступен",
@@ -118,6 +127,14 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
         )
     if status == HTTP_404_NOT_FOUND:
         return problem(status, "Страница или ресурс не найдены.", "not_found")
+    if status == HTTP_429_TOO_MANY_REQUESTS:
+        response = problem(
+            status,
+            "Слишком много попыток входа с этого адреса. Подождите минуту и повторите.",
+            "rate_limited",
+        )
+        response.headers.update(exc.headers or {})
+        return response
     if status >= 500:
         log.error("HTTP error %s", status)
         return problem(status, MSG_INTERNAL, "internal_error")

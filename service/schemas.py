@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from litestar.datastructures import UploadFile
 
-from service.models import Document, Student
+from service.models import STATUS_TITLES_RU, Document, Student
 
 
 class StudentCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,6 +34,7 @@ class StudentRead(msgspec.Struct):
     created_at: datetime | None
     left_on: date | None = None
     leaving_order: str | None = None
+    consent_withdrawn_on: date | None = None
 
     @classmethod
     def of(cls, s: Student) -> StudentRead:
@@ -46,6 +47,7 @@ class StudentRead(msgspec.Struct):
             s.created_at,
             s.left_on,
             s.leaving_order,
+            s.consent_withdrawn_on,
         )
 
 
@@ -83,6 +85,12 @@ class DocumentUpload(msgspec.Struct):
     source: Annotated[
         str | None, msgspec.Meta(description="school (по умолчанию) или other_organisation")
     ] = None
+    application_id: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Заявление семьи (для other_organisation); по умолчанию — на этот учебный год"
+        ),
+    ] = None
 
     def fields(self) -> dict[str, str | None]:
         return {f: getattr(self, f) for f in self.__struct_fields__ if f != "file"}
@@ -110,6 +118,11 @@ class DocumentRead(msgspec.Struct):
     content_url: str
     thumbnail_url: str
     case_id: str | None = None
+    status: str = "pending"
+    status_ru: str = "на проверке"
+    rejection_reason: str | None = None
+    verified_at: datetime | None = None
+    application_id: str | None = None
 
     @classmethod
     def of(cls, d: Document) -> DocumentRead:
@@ -136,6 +149,11 @@ class DocumentRead(msgspec.Struct):
             content_url=f"/api/v1/documents/{d.id}/content",
             thumbnail_url=f"/api/v1/documents/{d.id}/thumbnail",
             case_id=d.case_id,
+            status=d.status,
+            status_ru=STATUS_TITLES_RU.get(d.status, d.status),
+            rejection_reason=d.rejection_reason,
+            verified_at=d.verified_at,
+            application_id=d.application_id,
         )
 
 

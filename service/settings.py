@@ -51,6 +51,15 @@ class Settings:
     inspect_memory_mb: int = 1536  # address space of the child process that decodes an upload
     inspect_seconds: int = 60  # its CPU time
     audit_interval_seconds: int = 86400  # the scheduled integrity audit; 0 turns it off
+    session_minutes: int = 480  # browser sign-in sessions
+    token_days: int = 30  # bearer tokens of API clients
+    lockout_failures: int = 5  # wrong passwords in a row before the account is locked
+    lockout_minutes: int = 15
+    sign_in_per_minute: int = 30  # sign-in attempts per client address
+    argon2_time_cost: int = 3  # password hashing cost (argon2-cffi defaults)
+    argon2_memory_kib: int = 65536
+    bootstrap_admin_login: str = ""  # created on start when set and missing
+    bootstrap_admin_password: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = field(default_factory=lambda: Path("var"))
@@ -82,6 +91,15 @@ class Settings:
             audit_interval_seconds=_int(env, "AUDIT_INTERVAL_SECONDS", d.audit_interval_seconds),
             inspect_memory_mb=_int(env, "INSPECT_MEMORY_MB", d.inspect_memory_mb),
             inspect_seconds=_int(env, "INSPECT_SECONDS", d.inspect_seconds),
+            session_minutes=_int(env, "SESSION_MINUTES", d.session_minutes),
+            token_days=_int(env, "TOKEN_DAYS", d.token_days),
+            lockout_failures=_int(env, "LOCKOUT_FAILURES", d.lockout_failures),
+            lockout_minutes=_int(env, "LOCKOUT_MINUTES", d.lockout_minutes),
+            sign_in_per_minute=_int(env, "SIGN_IN_PER_MINUTE", d.sign_in_per_minute),
+            argon2_time_cost=_int(env, "ARGON2_TIME_COST", d.argon2_time_cost),
+            argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", d.argon2_memory_kib),
+            bootstrap_admin_login=env.get("BOOTSTRAP_ADMIN_LOGIN") or d.bootstrap_admin_login,
+            bootstrap_admin_password=env.get("BOOTSTRAP_ADMIN_PASSWORD") or d.bootstrap_admin_password,
             host=env.get("HOST") or d.host,
             port=_int(env, "PORT", d.port),
             data_dir=Path(env.get("DATA_DIR") or d.data_dir),
@@ -97,6 +115,16 @@ class Settings:
             raise SettingsError("S3_ENDPOINT must start with http:// or https://")
         if min(self.max_scan_bytes, self.max_work_bytes, self.max_image_pixels) <= 0:
             raise SettingsError("MAX_SCAN_BYTES, MAX_WORK_BYTES and MAX_IMAGE_PIXELS must be positive")
+        if min(self.session_minutes, self.token_days, self.lockout_failures, self.sign_in_per_minute) <= 0:
+            raise SettingsError(
+                "SESSION_MINUTES, TOKEN_DAYS, LOCKOUT_FAILURES, SIGN_IN_PER_MINUTE must be positive"
+            )
+        if self.argon2_time_cost < 1 or self.argon2_memory_kib < 1024:
+            raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 1024")
+        if bool(self.bootstrap_admin_login) != bool(self.bootstrap_admin_password):
+            raise SettingsError("set both BOOTSTRAP_ADMIN_LOGIN and BOOTSTRAP_ADMIN_PASSWORD, or neither")
+        if self.bootstrap_admin_password and len(self.bootstrap_admin_password) < 10:
+            raise SettingsError("BOOTSTRAP_ADMIN_PASSWORD must be at least 10 characters")
 
     @property
     def max_request_bytes(self) -> int:
@@ -123,6 +151,15 @@ ENV_VARS: tuple[str, ...] = (
     "AUDIT_INTERVAL_SECONDS",
     "INSPECT_MEMORY_MB",
     "INSPECT_SECONDS",
+    "SESSION_MINUTES",
+    "TOKEN_DAYS",
+    "LOCKOUT_FAILURES",
+    "LOCKOUT_MINUTES",
+    "SIGN_IN_PER_MINUTE",
+    "ARGON2_TIME_COST",
+    "ARGON2_MEMORY_KIB",
+    "BOOTSTRAP_ADMIN_LOGIN",
+    "BOOTSTRAP_ADMIN_PASSWORD",
     "HOST",
     "PORT",
     "DATA_DIR",

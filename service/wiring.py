@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from service.domain.access_log import AccessLog
+from service.domain.accounts import AccountService, AuthPolicy
 from service.domain.acts import ActService
+from service.domain.applications import ApplicationService
 from service.domain.documents import DocumentService
 from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.settings import Settings
 from service.storage.access_log import AccessLogRepository
+from service.storage.accounts import AccountRepository, SessionRepository
+from service.storage.applications import ApplicationRepository, ConsentRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
 from service.storage.retention_repo import (
     ActRepository,
@@ -35,8 +39,10 @@ def make_retention_service(stores: Stores) -> RetentionService:
     )
 
 
-def make_access_log(stores: Stores) -> AccessLog:
-    return AccessLog(AccessLogRepository(stores.db))
+def make_access_log(
+    stores: Stores, *, actor: str | None = None, role: str | None = None, ip: str | None = None
+) -> AccessLog:
+    return AccessLog(AccessLogRepository(stores.db), actor=actor, role=role, ip=ip)
 
 
 def make_act_service(settings: Settings, stores: Stores, retention: RetentionService) -> ActService:
@@ -59,4 +65,25 @@ def make_document_service(settings: Settings, stores: Stores) -> DocumentService
         students=StudentService(StudentRepository(stores.db)),
         objects=stores.objects,
         retention=make_retention_service(stores),
+        applications=make_application_service(stores),
     )
+
+
+def make_application_service(stores: Stores) -> ApplicationService:
+    db = stores.db
+    return ApplicationService(
+        ApplicationRepository(db), ConsentRepository(db), StudentRepository(db), DocumentRepository(db)
+    )
+
+
+def make_account_service(settings: Settings, stores: Stores) -> AccountService:
+    policy = AuthPolicy(
+        session_minutes=settings.session_minutes,
+        token_days=settings.token_days,
+        lockout_failures=settings.lockout_failures,
+        lockout_minutes=settings.lockout_minutes,
+        argon2_time_cost=settings.argon2_time_cost,
+        argon2_memory_kib=settings.argon2_memory_kib,
+    )
+    db = stores.db
+    return AccountService(AccountRepository(db), SessionRepository(db), StudentRepository(db), policy)

@@ -14,11 +14,13 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from minio import Minio
 from minio.deleteobjects import DeleteObject
@@ -118,6 +120,17 @@ def _drop_bucket(s3: Minio, bucket: str) -> None:
     s3.remove_bucket(bucket_name=bucket)
 
 
+ADMIN_LOGIN = "root-admin"
+ADMIN_PASSWORD = "test-admin-password"  # test-only bootstrap account
+TEST_ACCOUNTS: dict = {
+    "bootstrap_admin_login": ADMIN_LOGIN,
+    "bootstrap_admin_password": ADMIN_PASSWORD,
+    # Cheap password hashing for tests only; the production profile is argon2-cffi's default.
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 1024,
+}
+
+
 @pytest.fixture
 def settings(endpoints: StoreEndpoints, mongo: MongoClient, s3: Minio) -> Iterator[Settings]:
     tag = uuid.uuid4().hex[:12]
@@ -130,14 +143,61 @@ def settings(endpoints: StoreEndpoints, mongo: MongoClient, s3: Minio) -> Iterat
         s3_bucket=f"test-{tag}",
         school_id="test-school",
         school_name="Тестовая гимназия № 0",
+        **TEST_ACCOUNTS,
     )
     yield value
     mongo.drop_database(value.mongodb_db)
     _drop_bucket(s3, value.s3_bucket)
 
 
+ADMIN_LOGIN = "root-admin"
+ADMIN_PASSWORD = "test-admin-password"
+STAFF_ROLES = ["admin", "deputy", "archivist", "director"]
+PASSWORD = "test-password-1"
+
+
+def token_for(client: TestClient, login: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/v1/auth/tokens", json={"login": login, "password": password})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_user(client: TestClient, login: str, roles: list[str], **links: object) -> dict[str, str]:
+    """Create an account through the admin API; return the headers that act as it."""
+    admin = bearer(token_for(client, ADMIN_LOGIN, ADMIN_PASSWORD))
+    body = {"login": login, "password": PASSWORD, "roles": roles, **links}
+    response = client.post("/api/v1/users", json=body, headers=admin)
+    # 409: a second app over the same stores, the account is already there.
+    assert response.status_code in (201, 409), response.text
+    return bearer(token_for(client, login))
+
+
+def signed_in(test_client: TestClient) -> TestClient:
+    """Make the client act as a member of staff holding the school-wide roles (deputy, archivist,
+    director, admin), as a small school's deputy director often does."""
+    test_client.headers.update(make_user(test_client, "staff", STAFF_ROLES))
+    return test_client
+
+
+@contextmanager
+def staff_client(app: Litestar) -> Iterator[TestClient]:
+    """A test client of ``app``, signed in as school-wide staff."""
+    with TestClient(app) as test_client:
+        yield signed_in(test_client)
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, sweep_at_start=False)) as test_client:
+        yield signed_in(test_client)
+
+
+@pytest.fixture
+def anonymous_client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings, sweep_at_start=False)) as test_client:
         yield test_client
 
@@ -216,4 +276,4 @@ def clock() -> Clock:
 def app_client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
     """A client of an app whose calendar is ``clock``."""
     with TestClient(create_app(settings, sweep_at_start=False, clock=clock)) as test_client:
-        yield test_client
+        yield signed_in(test_client)

@@ -17,6 +17,16 @@ ACTIONS_RU = {
     "hold_release": "снят запрет на уничтожение",
     "leaving": "записано выбытие",
     "destroy": "уничтожение по акту",
+    "read_list": "просмотр списка документов",
+    "verify": "документ проверен",
+    "edit": "изменены сведения о документе",
+    "reject": "документ отклонён",
+    "application": "записано заявление",
+    "consent": "записано согласие",
+    "consent_withdraw": "согласие отозвано",
+    "user_create": "создан пользователь",
+    "user_update": "изменён пользователь",
+    "user_password": "задан пароль пользователя",
 }
 
 
@@ -26,8 +36,19 @@ def client_ip(request: Any) -> str | None:
 
 
 class AccessLog:
-    def __init__(self, repo: AccessLogRepository) -> None:
+    def __init__(
+        self,
+        repo: AccessLogRepository,
+        *,
+        actor: str | None = None,
+        role: str | None = None,
+        ip: str | None = None,
+    ) -> None:
+        # The acting account: entries name it unless a call says otherwise (system jobs say "system").
         self._repo = repo
+        self._actor = actor
+        self._role = role
+        self._ip = ip
 
     async def record(
         self,
@@ -41,14 +62,13 @@ class AccessLog:
         role: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        # Until accounts exist every actor is anonymous; the access issue fills actor and role.
         await self._repo.append(
             {
                 "school_id": school_id,
                 "at": utcnow(),
-                "actor": actor,
-                "role": role or "anonymous",
-                "ip": ip,
+                "actor": actor or self._actor,
+                "role": role or self._role or "system",
+                "ip": ip or self._ip,
                 "action": action,
                 "student_id": student_id,
                 "document_id": document_id,

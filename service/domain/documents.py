@@ -18,15 +18,16 @@ from typing import BinaryIO
 
 import anyio
 
+from service.domain.applications import MSG_APPLICATION_NEEDED, ApplicationService
 from service.domain.filenames import safe_filename
 from service.domain.inspection import Inspection
-from service.domain.metadata import parse_document_metadata
+from service.domain.metadata import clean_text, parse_document_metadata
 from service.domain.retention_service import RetentionService
 from service.domain.sandbox import inspect_in_child
 from service.domain.students import StudentService
-from service.errors import FileTooLarge, InvalidInput, NotFound
+from service.errors import Conflict, FileTooLarge, InvalidInput, NotFound
 from service.memory import decode_limiter
-from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts
+from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts, Source, VerificationStatus
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository, utcnow
 from service.storage.objects import ObjectStore
@@ -64,7 +65,9 @@ class DocumentService:
         students: StudentService,
         objects: ObjectStore,
         retention: RetentionService,
+        applications: ApplicationService | None = None,
     ) -> None:
+        self._applications = applications
         self._settings = settings
         self._documents = documents
         self._students = students
@@ -83,6 +86,7 @@ class DocumentService:
         fh: BinaryIO | None,
         filename: str | None,
         today: date,
+        uploaded_by: str | None = None,
     ) -> UploadOutcome:
         """Validate, store and record one file for a pupil.
 
@@ -94,7 +98,19 @@ class DocumentService:
             StoreUnavailable: MongoDB or S3 did not answer; nothing visible was written.
         """
         student = await self._students.get(school_id, student_id)
+        if student.consent_withdrawn_on is not None:
+            raise Conflict(
+                "Согласие на обработку персональных данных обучающегося отозвано "
+                f"{student.consent_withdrawn_on:%d.%m.%Y}: новые документы не принимаются."
+            )
         metadata = parse_document_metadata(fields, today=today)
+        application_id = None
+        if metadata.source is Source.OTHER_ORGANISATION:
+            if self._applications is None:  # pragma: no cover - wiring always passes it
+                raise InvalidInput(MSG_APPLICATION_NEEDED, field="source")
+            application_id = await self._applications.covering_application(
+                school_id, student_id, metadata.academic_year, fields.get("application_id")
+            )
         if fh is None:
             raise InvalidInput(MSG_NO_FILE, field="file")
         fh.seek(0, 2)
@@ -146,6 +162,8 @@ class DocumentService:
             thumbnail_key=prefix + "thumbnail.jpg",
             created_at=utcnow(),
             case_id=case["_id"],
+            application_id=application_id,
+            uploaded_by=uploaded_by,
         )
         tags = {"school-id": school_id, "document-id": document_id}
         # Step 1: objects. Nothing is visible yet.
@@ -206,6 +224,90 @@ class DocumentService:
     async def list_for_student(self, school_id: str, student_id: str) -> list[Document]:
         await self._students.get(school_id, student_id)
         return await self._documents.list_for_student(school_id, student_id)
+
+    async def edit_metadata(
+        self, school_id: str, document_id: str, changes: Mapping[str, str | None], *, today: date
+    ) -> Document:
+        """Correct what staff said about a document; it goes back to the deputy for checking.
+
+        The kind, category and source decide the case a document is filed in and whether an
+        application was needed, so they cannot change here: such a document is uploaded anew.
+        """
+        document = await self.get(school_id, document_id)
+        m = document.metadata
+        current = {
+            "kind": m.kind.value,
+            "title": m.title,
+            "category": m.category.value,
+            "academic_year": m.academic_year,
+            "source": m.source.value,
+            "issued_on": m.issued_on.isoformat() if m.issued_on else None,
+            "issuer": m.issuer,
+            "event": m.event,
+            "event_level": m.event_level.value if m.event_level else None,
+            "result": m.result.value if m.result else None,
+        }
+        for fixed in ("kind", "category", "source"):
+            if changes.get(fixed) not in (None, current[fixed]):
+                raise InvalidInput(
+                    "Вид документа, направление и источник изменить нельзя: от них зависит дело по "
+                    "номенклатуре. Загрузите документ заново с верными сведениями.",
+                    field=fixed,
+                )
+        merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
+        metadata = parse_document_metadata(merged, today=today)
+        if metadata == m:
+            return document
+        reset = {"status": VerificationStatus.PENDING.value, "verified_by": None, "verified_at": None}
+        await self._documents.replace_metadata(
+            school_id, document_id, metadata, {**reset, "rejection_reason": None}
+        )
+        return replace(
+            document,
+            metadata=metadata,
+            status="pending",
+            verified_by=None,
+            verified_at=None,
+            rejection_reason=None,
+        )
+
+    async def verification_queue(self, school_id: str, *, limit: int = 200) -> list[Document]:
+        return await self._documents.list_by_status(school_id, VerificationStatus.PENDING.value, limit=limit)
+
+    async def decide(
+        self, school_id: str, document_id: str, *, decision: str, reason: str | None, by: str
+    ) -> Document:
+        """The deputy's check: verified, or rejected with a reason. A decision can be changed
+        (a rejected scan re-checked), but two people deciding at once cannot both win."""
+        document = await self.get(school_id, document_id)
+        try:
+            status = VerificationStatus(decision)
+        except ValueError:
+            raise InvalidInput(
+                "Решение: verified (проверен) или rejected (отклонён).", field="decision"
+            ) from None
+        if status is VerificationStatus.PENDING:
+            raise InvalidInput("Решение: verified (проверен) или rejected (отклонён).", field="decision")
+        cleaned = clean_text(reason, "reason", max_len=1000)
+        if status is VerificationStatus.REJECTED and not cleaned:
+            raise InvalidInput("Укажите причину отклонения: её увидит учитель.", field="reason")
+        changes = {
+            "status": status.value,
+            "verified_by": by,
+            "verified_at": utcnow(),
+            "rejection_reason": cleaned if status is VerificationStatus.REJECTED else None,
+        }
+        if not await self._documents.set_status(
+            school_id, document_id, expected=document.status, changes=changes
+        ):
+            raise Conflict("Документ только что проверил другой сотрудник. Обновите страницу.")
+        return replace(
+            document,
+            status=status.value,
+            verified_by=by,
+            verified_at=changes["verified_at"],
+            rejection_reason=changes["rejection_reason"],
+        )
 
     async def open_content(self, school_id: str, document_id: str) -> tuple[Document, AsyncIterator[bytes]]:
         document = await self.get(school_id, document_id)

@@ -36,7 +36,12 @@ class InfoRequestService:
         self._students = students
 
     async def record(
-        self, school_id: str, fields: Mapping[str, str | None], *, today: date
+        self,
+        school_id: str,
+        fields: Mapping[str, str | None],
+        *,
+        today: date,
+        requested_by_user: str | None = None,
     ) -> dict[str, Any]:
         """Raises NotFound for an unknown pupil, InvalidInput for missing or wrong fields."""
         student_id = clean_text(fields.get("student_id"), "student_id", required=True, max_len=100) or ""
@@ -68,6 +73,7 @@ class InfoRequestService:
             "answered_on": None,
             "issued": None,
             "created_at": utcnow(),
+            "requested_by_user": requested_by_user,
         }
         await self._repo.add(request)
         return request

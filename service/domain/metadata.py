@@ -57,6 +57,21 @@ FIELD_NAMES_RU = {
     "issued": "что выдано",
     "answered_on": "дата ответа",
     "student_id": "обучающийся",
+    "login": "логин",
+    "password": "пароль",
+    "roles": "роли",
+    "display_name": "имя пользователя",
+    "class_names": "классы",
+    "student_ids": "обучающиеся",
+    "submitted_on": "дата заявления",
+    "submitted_by": "кто подал",
+    "relation": "кем приходится",
+    "scope": "на что распространяется",
+    "given_on": "дата согласия",
+    "given_by": "кто дал согласие",
+    "withdrawn_on": "дата отзыва",
+    "application_id": "заявление",
+    "status": "статус",
 }
 
 

@@ -33,7 +33,9 @@ class PortfolioService:
         self._students = students
         self._objects = objects
 
-    async def build(self, school_id: str, student_id: str, *, today: date) -> tuple[Student, BinaryIO, int]:
+    async def build(
+        self, school_id: str, student_id: str, *, today: date, verified_only: bool = False
+    ) -> tuple[Student, BinaryIO, int]:
         """Assemble the PDF into a spooled temporary file (rewound) and return it with its size.
 
         Raises:
@@ -41,7 +43,12 @@ class PortfolioService:
             StoreUnavailable: S3 did not answer.
         """
         student = await self._students.get(school_id, student_id)
-        documents = await self._documents.list_for_student(school_id, student_id)
+        # Rejected documents never go in; pending ones only when staff ask for a working copy.
+        documents = [
+            d
+            for d in await self._documents.list_for_student(school_id, student_id)
+            if d.status == "verified" or (not verified_only and d.status == "pending")
+        ]
         out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
 
         def run() -> int:

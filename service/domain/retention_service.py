@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from retention.nomenclature import (
@@ -497,6 +497,7 @@ class RetentionService:
     ) -> dict[str, Any]:
         """Per pupil: each document's case, retention, earliest destruction and holds, in Russian too."""
         rows = []
+        to_destroy: list[str] = []  # after a withdrawal of consent: no legal basis left
         for document in documents:
             case = (
                 await self._cases.get(student.school_id, document.case_id or "") if document.case_id else None
@@ -529,6 +530,9 @@ class RetentionService:
                     f"Хранится по номенклатуре (дело {case['index']}, {case['retention_label']});"
                     " дата уничтожения ещё не определена."
                 )
+            on_withdrawal = _on_withdrawal(student, case, holds) if student.consent_withdrawn_on else None
+            if student.consent_withdrawn_on and _must_destroy_on_withdrawal(case, holds):
+                to_destroy.append(document.id)
             rows.append(
                 {
                     "document_id": document.id,
@@ -544,11 +548,13 @@ class RetentionService:
                         {"id": h["_id"], "reason": h["reason"], "placed_at": h["placed_at"]} for h in holds
                     ],
                     "explanation": why,
+                    "on_consent_withdrawal": on_withdrawal,
                 }
             )
         return {
             "student_id": student.id,
             "left_on": student.left_on,
+            "consent_withdrawal": _withdrawal_summary(student, to_destroy),
             "documents": rows,
             "destroyed": [
                 {
@@ -582,6 +588,55 @@ class RetentionService:
 
     async def holds_on(self, document: Document) -> list[dict[str, Any]]:
         return await self._holds.active_for(document.school_id, self._hold_targets(document))
+
+
+# 152-ФЗ ст. 21 ч. 5: on withdrawal of consent, stop processing and destroy within 30 days unless
+# another legal basis remains. Documents kept under the nomenclature are archival documents
+# (ст. 1 ч. 2 п. 2: the law does not apply to their storage), so they stay until their period ends;
+# what is kept only "until no longer needed" has no such basis left.
+WITHDRAWAL_DAYS = 30
+
+
+def _stop_by(student: Student) -> date:
+    assert student.consent_withdrawn_on is not None
+    return student.consent_withdrawn_on + timedelta(days=WITHDRAWAL_DAYS)
+
+
+def _must_destroy_on_withdrawal(case: Mapping[str, Any] | None, holds: list[dict[str, Any]]) -> bool:
+    return not holds and case is not None and case["retention"]["kind"] == RetentionKind.DMN.value
+
+
+def _on_withdrawal(student: Student, case: Mapping[str, Any] | None, holds: list[dict[str, Any]]) -> str:
+    """What a withdrawal of consent means for one document, in Russian."""
+    if holds:
+        return "Наложен запрет на уничтожение: документ хранится до его снятия."
+    if _must_destroy_on_withdrawal(case, holds):
+        return (
+            f"Иного законного основания хранения нет: подлежит уничтожению не позднее "
+            f"{_stop_by(student):%d.%m.%Y} (152-ФЗ, ст. 21 ч. 5); оформите решение о миновании "
+            "надобности и включите дело в акт."
+        )
+    if case is None:
+        return "Документ не отнесён к делу номенклатуры: решите, на каком основании он хранится."
+    return (
+        "Хранится как архивный документ по номенклатуре до истечения срока (152-ФЗ, ст. 1 ч. 2 п. 2); "
+        "выдаётся только сотрудникам, оформляющим отзыв согласия."
+    )
+
+
+def _withdrawal_summary(student: Student, to_destroy: list[str]) -> dict[str, Any] | None:
+    if student.consent_withdrawn_on is None:
+        return None
+    return {
+        "withdrawn_on": student.consent_withdrawn_on,
+        "stop_processing_by": _stop_by(student),
+        "documents_to_destroy": to_destroy,
+        "explanation": (
+            f"Согласие отозвано {student.consent_withdrawn_on:%d.%m.%Y}. Обработка прекращается; "
+            f"документы без иного законного основания уничтожаются до {_stop_by(student):%d.%m.%Y} "
+            "(152-ФЗ, ст. 21 ч. 5), документы дел номенклатуры хранятся до конца своих сроков."
+        ),
+    }
 
 
 def _ru(value: str | None) -> str | None:

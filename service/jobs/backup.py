@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import bagit
 from bson import json_util
+from pymongo.errors import BulkWriteError
 
 from service.errors import Conflict, InvalidInput
 from service.storage.mongo import DocumentRepository
@@ -39,6 +40,9 @@ COLLECTIONS = (
     "act_claims",
     "access_log",
     "info_requests",
+    "accounts",  # roles and links to pupils; sessions are not exported (everybody signs in again)
+    "applications",
+    "consents",
 )
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=UTC)
 
@@ -48,6 +52,16 @@ class BackupReport:
     records: dict[str, int]
     objects: int
     bytes: int
+
+
+async def _insert_accounts(stores: Stores, docs: list[dict[str, Any]]) -> None:
+    """An account whose login already exists (a bootstrap admin made by a service started before
+    the import) is kept as it is; every other account is restored."""
+    try:
+        await stores.db.accounts.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
 
 
 async def export_archive(*, settings: Settings, stores: Stores, target: Path) -> BackupReport:
@@ -106,7 +120,9 @@ async def import_archive(*, stores: Stores, source: Path, today: date) -> Backup
         if path.exists():
             with path.open(encoding="utf-8") as fh:
                 docs = [json_util.loads(line, json_options=_JSON) for line in fh if line.strip()]
-        if docs:
+        if docs and name == "accounts":
+            await _insert_accounts(stores, docs)
+        elif docs:
             await stores.db[name].insert_many(docs)
         records[name] = len(docs)
     versions: dict[str, str | None] = {}

@@ -1,4 +1,4 @@
-"""The access log, for the administrator and the archivist (the access issue adds roles)."""
+"""The access log: the administrator, the deputy and the archivist see all; a parent their children's."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from litestar.params import QueryParameter
 
 from service.domain.access_log import ACTIONS_RU
 from service.domain.filenames import content_disposition
-from service.errors import InvalidInput
+from service.domain.principal import MSG_STUDENT_NOT_FOUND, Principal
+from service.domain.roles import Role
+from service.errors import InvalidInput, NotFound
 from service.lifespan import Stores
 from service.storage.access_log import AccessLogRepository
+from service.storage.accounts import AccountRepository
 
 CSV_HEADERS = [
     "№",
@@ -47,17 +50,37 @@ class AccessLogController(Controller):
     @get(operation_id="getAccessLog", summary="Журнал доступа к документам обучающихся")
     async def access_log(
         self,
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         stores: NamedDependency[Stores],
         student_id: Annotated[str | None, QueryParameter()] = None,
+        user_id: Annotated[str | None, QueryParameter(description="учётная запись (кто действовал)")] = None,
         since: Annotated[str | None, QueryParameter(description="с даты (ГГГГ-ММ-ДД)")] = None,
         until: Annotated[str | None, QueryParameter(description="до даты, не включая (ГГГГ-ММ-ДД)")] = None,
         fmt: Annotated[str, QueryParameter(name="format", description="json или csv")] = "json",
     ) -> Response[Any]:
-        """Entries by pupil and period, oldest first, as JSON or CSV."""
+        """Entries by pupil and period, oldest first, as JSON or CSV.
+
+        A parent sees the entries of their own children only (``student_id`` is required), without
+        staff addresses."""
+        family_only = not principal.has(Role.ADMIN, Role.DEPUTY, Role.ARCHIVIST)
+        if family_only and (student_id is None or student_id not in principal.student_ids):
+            raise NotFound(MSG_STUDENT_NOT_FOUND)
         entries = await AccessLogRepository(stores.db).find(
-            school_id, student_id=student_id, since=_day(since, "since"), until=_day(until, "until")
+            tenant_id,
+            student_id=student_id,
+            actor=user_id,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
         )
+        names = {
+            a["_id"]: a.get("display_name") or a["login"]
+            for a in await AccountRepository(stores.db).list(tenant_id)
+        }
+        for e in entries:
+            e["actor_name"] = names.get(e.get("actor") or "", "")
+            if family_only:
+                e["ip"] = None
         if fmt == "csv":
             out = io.StringIO()
             writer = csv.writer(out, delimiter=";")
@@ -67,7 +90,7 @@ class AccessLogController(Controller):
                     [
                         e["seq"],
                         e["at"].isoformat(timespec="seconds"),
-                        e.get("actor") or "",
+                        e.get("actor_name") or e.get("actor") or "",
                         e.get("role") or "",
                         e.get("ip") or "",
                         ACTIONS_RU.get(e["action"], e["action"]),

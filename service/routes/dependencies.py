@@ -4,45 +4,52 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import HeaderParameter
 
-from service.domain.access_log import AccessLog
+from service.auth import account_service_of
+from service.domain.access_log import AccessLog, client_ip
+from service.domain.accounts import AccountService
 from service.domain.acts import ActService
+from service.domain.applications import ApplicationService
 from service.domain.documents import DocumentService
 from service.domain.info_requests import InfoRequestService
 from service.domain.portfolio_service import PortfolioService
+from service.domain.principal import Principal
 from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
-from service.errors import InvalidInput
+from service.errors import NotSignedIn
 from service.lifespan import Stores
-from service.settings import SCHOOL_ID_PATTERN, Settings
+from service.settings import Settings
 from service.storage.info_requests import InfoRequestRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
-from service.wiring import make_access_log, make_act_service, make_retention_service
+from service.wiring import (
+    make_access_log,
+    make_act_service,
+    make_application_service,
+    make_retention_service,
+)
 
 
-def provide_school_id(
-    state: State,
-    x_school_id: Annotated[
-        str | None,
-        HeaderParameter(
-            name="X-School-Id",
-            description="Школа (для развёртываний на несколько школ); по умолчанию SCHOOL_ID из настроек",
-        ),
-    ] = None,
-) -> str:
-    # Until accounts exist (the access issue) the school comes from this header or the settings;
-    # afterwards it comes from the signed-in user's account only.
-    settings: Settings = state.settings
-    if x_school_id is None or x_school_id == "":
-        return settings.school_id
-    if not SCHOOL_ID_PATTERN.match(x_school_id):
-        raise InvalidInput("Неверный идентификатор школы.", field="X-School-Id")
-    return x_school_id
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The signed-in caller, found by the app-wide guard (``service.auth.authorize``)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise NotSignedIn("Войдите в систему, чтобы продолжить.")
+    return principal
+
+
+def provide_tenant_id(principal: NamedDependency[Principal]) -> str:
+    # The school always comes from the caller's account, never from the request. (Not named
+    # ``school_id``: Litestar reports a body field that shares a dependency's name as a 500.)
+    return principal.school_id
+
+
+def provide_account_service(state: State) -> AccountService:
+    return account_service_of(state)
 
 
 def provide_settings(state: State) -> Settings:
@@ -77,7 +84,13 @@ def provide_document_service(
         students=student_service,
         objects=stores.objects,
         retention=retention_service,
+        applications=make_application_service(stores),
     )
+
+
+def provide_application_service(state: State) -> ApplicationService:
+    stores: Stores = state.stores
+    return make_application_service(stores)
 
 
 def provide_act_service(state: State, retention_service: NamedDependency[RetentionService]) -> ActService:
@@ -107,16 +120,26 @@ def provide_stores(state: State) -> Stores:
     return stores
 
 
-def provide_access_log(state: State) -> AccessLog:
+def provide_access_log(state: State, request: Request[Any, Any, Any]) -> AccessLog:
+    """A log that knows who is acting, so every entry names the account and its roles."""
     stores: Stores = state.stores
-    return make_access_log(stores)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return make_access_log(
+        stores,
+        actor=principal.user_id if principal else None,
+        role=principal.role_label if principal else None,
+        ip=client_ip(request),
+    )
 
 
 DEPENDENCIES: dict[str, Any] = {
     "access_log": Provide(provide_access_log, sync_to_thread=False),
     "stores": Provide(provide_stores, sync_to_thread=False),
     "info_requests": Provide(provide_info_requests, sync_to_thread=False),
-    "school_id": Provide(provide_school_id, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+    "tenant_id": Provide(provide_tenant_id, sync_to_thread=False),
+    "account_service": Provide(provide_account_service, sync_to_thread=False),
+    "application_service": Provide(provide_application_service, sync_to_thread=False),
     "today": Provide(provide_today, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "student_service": Provide(provide_student_service, sync_to_thread=False),

@@ -13,14 +13,17 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from service.domain.info_requests import InfoRequestService, view
+from service.domain.principal import MSG_STUDENT_NOT_FOUND, Principal
+from service.domain.roles import Role
+from service.errors import NotFound
 
 
 class InfoRequestCreate(msgspec.Struct):
     student_id: str
-    requested_by: str
-    relation: Annotated[str, msgspec.Meta(description="parent или pupil")]
-    channel: Annotated[str, msgspec.Meta(description="oral, written или service")]
     asked: str
+    requested_by: Annotated[str | None, msgspec.Meta(description="ФИО обратившегося")] = None
+    relation: Annotated[str | None, msgspec.Meta(description="parent или pupil")] = None
+    channel: Annotated[str | None, msgspec.Meta(description="oral, written или service")] = None
     received_on: Annotated[str | None, msgspec.Meta(description="по умолчанию сегодня")] = None
 
 
@@ -41,24 +44,44 @@ class InfoRequestController(Controller):
     async def record(
         self,
         data: JSONBody[InfoRequestCreate],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         info_requests: NamedDependency[InfoRequestService],
     ) -> dict[str, Any]:
-        """Deadline: 10 Russian working days after receipt."""
-        request = await info_requests.record(school_id, msgspec.structs.asdict(data), today=today)
+        """Deadline: 10 Russian working days after receipt.
+
+        Staff record requests received in any way; a parent files their own, for their own
+        child, through the service (received today)."""
+        fields: dict[str, Any] = msgspec.structs.asdict(data)
+        if not principal.has(Role.DEPUTY):
+            if data.student_id not in principal.student_ids:
+                raise NotFound(MSG_STUDENT_NOT_FOUND)
+            fields |= {
+                "relation": "parent",
+                "channel": "service",
+                "received_on": None,
+                "requested_by": data.requested_by or principal.display_name,
+            }
+        request = await info_requests.record(
+            tenant_id, fields, today=today, requested_by_user=principal.user_id
+        )
         return view(request, today=today)
 
     @get(operation_id="listInfoRequests", summary="Запросы: открытые, просроченные, все")
     async def list_requests(
         self,
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         info_requests: NamedDependency[InfoRequestService],
         which: Annotated[str, QueryParameter(name="state", description="open, overdue или all")] = "open",
     ) -> list[dict[str, Any]]:
-        """Oldest deadline first."""
-        return await info_requests.list(school_id, state=which, today=today)
+        """Oldest deadline first; a parent sees only the requests they filed."""
+        found = await info_requests.list(tenant_id, state=which, today=today)
+        if principal.has(Role.DEPUTY):
+            return found
+        return [r for r in found if r.get("requested_by_user") == principal.user_id]
 
     @post(
         "/{request_id:str}/extend",
@@ -70,13 +93,13 @@ class InfoRequestController(Controller):
         self,
         request_id: FromPath[str],
         data: JSONBody[InfoRequestExtend],
-        school_id: NamedDependency[str],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         info_requests: NamedDependency[InfoRequestService],
     ) -> dict[str, Any]:
         """Once, with the reasoned notice's text."""
         return view(
-            await info_requests.extend(school_id, request_id, msgspec.structs.asdict(data)), today=today
+            await info_requests.extend(tenant_id, request_id, msgspec.structs.asdict(data)), today=today
         )
 
     @post(
@@ -89,12 +112,12 @@ class InfoRequestController(Controller):
         self,
         request_id: FromPath[str],
         data: JSONBody[InfoRequestAnswer],
-        school_id: NamedDependency[str],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         info_requests: NamedDependency[InfoRequestService],
     ) -> dict[str, Any]:
         """What was issued and when."""
         answered = await info_requests.answer(
-            school_id, request_id, msgspec.structs.asdict(data), today=today
+            tenant_id, request_id, msgspec.structs.asdict(data), today=today
         )
         return view(answered, today=today)

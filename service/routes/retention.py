@@ -138,7 +138,7 @@ class RetentionController(Controller):
     @get("/nomenclature", operation_id="getNomenclature", summary="Действующая номенклатура дел")
     async def nomenclature(
         self,
-        school_id: School,
+        tenant_id: School,
         retention_service: Retention,
         version: Annotated[
             int | None, QueryParameter(description="Версия; по умолчанию действующая", ge=1, le=1_000_000)
@@ -146,18 +146,18 @@ class RetentionController(Controller):
     ) -> dict[str, Any]:
         """Entries with retention, article, ЭПК and the "to be confirmed" mark."""
         n = (
-            await retention_service.nomenclature_version(school_id, version)
+            await retention_service.nomenclature_version(tenant_id, version)
             if version
-            else await retention_service.nomenclature(school_id)
+            else await retention_service.nomenclature(tenant_id)
         )
         return {"version": n.version, "entries": [_entry_view(e) for e in n.entries]}
 
     @get("/nomenclature/versions", operation_id="listNomenclatureVersions", summary="Версии номенклатуры")
-    async def versions(self, school_id: School, retention_service: Retention) -> list[dict[str, Any]]:
+    async def versions(self, tenant_id: School, retention_service: Retention) -> list[dict[str, Any]]:
         """Every uploaded version, newest first."""
         return [
             {"version": v["version"], "uploaded_by": v["uploaded_by"], "uploaded_at": v["uploaded_at"]}
-            for v in await retention_service.nomenclature_versions(school_id)
+            for v in await retention_service.nomenclature_versions(tenant_id)
         ]
 
     @post(
@@ -167,16 +167,16 @@ class RetentionController(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def upload_nomenclature(
-        self, data: JSONBody[NomenclatureUpload], school_id: School, retention_service: Retention
+        self, data: JSONBody[NomenclatureUpload], tenant_id: School, retention_service: Retention
     ) -> dict[str, Any]:
         """Validated (unique indexes, known retention kinds, every kind filed) and kept as a new version."""
-        n = await retention_service.upload_nomenclature(school_id, data.text, uploaded_by=data.uploaded_by)
+        n = await retention_service.upload_nomenclature(tenant_id, data.text, uploaded_by=data.uploaded_by)
         return {"version": n.version, "entries": [_entry_view(e) for e in n.entries]}
 
     @get("/cases", operation_id="listCases", summary="Дела")
     async def cases(
         self,
-        school_id: School,
+        tenant_id: School,
         today: Today,
         retention_service: Retention,
         index: Annotated[str | None, QueryParameter(description="Индекс дела, например 07-03")] = None,
@@ -188,7 +188,7 @@ class RetentionController(Controller):
     ) -> list[dict[str, Any]]:
         """Cases with their state as of today."""
         out = []
-        for case in await retention_service.cases(school_id, index=index, year=year, student_id=student_id):
+        for case in await retention_service.cases(tenant_id, index=index, year=year, student_id=student_id):
             current = (await retention_service.state_of(case, as_of=today)).value
             if case_state is None or case_state == current:
                 out.append(_case_view(case, current))
@@ -196,10 +196,10 @@ class RetentionController(Controller):
 
     @get("/cases/{case_id:path}", operation_id="getCase", summary="Дело")
     async def case(
-        self, case_id: FromPath[str], school_id: School, today: Today, retention_service: Retention
+        self, case_id: FromPath[str], tenant_id: School, today: Today, retention_service: Retention
     ) -> dict[str, Any]:
         """One case with its clock and decisions."""
-        case = await retention_service.case(school_id, case_id.lstrip("/"))
+        case = await retention_service.case(tenant_id, case_id.lstrip("/"))
         return _case_view(case, (await retention_service.state_of(case, as_of=today)).value)
 
     @post(
@@ -211,13 +211,13 @@ class RetentionController(Controller):
     async def review(
         self,
         data: JSONBody[ReviewCreate],
-        school_id: School,
+        tenant_id: School,
         today: Today,
         retention_service: Retention,
         case_id: Annotated[str, QueryParameter(description="Дело, например 07-02/2019")],
     ) -> dict[str, Any]:
         """Record destroy / keep permanently / extend, with the commission's protocol."""
-        case = await retention_service.review_case(school_id, case_id, _fields(data), today=today)
+        case = await retention_service.review_case(tenant_id, case_id, _fields(data), today=today)
         return _case_view(case, (await retention_service.state_of(case, as_of=today)).value)
 
     @post(
@@ -229,19 +229,19 @@ class RetentionController(Controller):
     async def dmn(
         self,
         data: JSONBody[DmnDecisionCreate],
-        school_id: School,
+        tenant_id: School,
         today: Today,
         retention_service: Retention,
         case_id: Annotated[str, QueryParameter(description="Дело со сроком ДМН")],
     ) -> dict[str, Any]:
         """The only way a ДМН case can enter an act."""
-        case = await retention_service.decide_dmn(school_id, case_id, _fields(data), today=today)
+        case = await retention_service.decide_dmn(tenant_id, case_id, _fields(data), today=today)
         return _case_view(case, (await retention_service.state_of(case, as_of=today)).value)
 
     @get("/due", operation_id="getDue", summary="Дела, подлежащие уничтожению на дату")
     async def due(
         self,
-        school_id: School,
+        tenant_id: School,
         today: Today,
         retention_service: Retention,
         as_of: Annotated[
@@ -249,7 +249,7 @@ class RetentionController(Controller):
         ] = None,
     ) -> dict[str, Any]:
         """Due cases (counts, bytes); ЭПК cases awaiting review; ДМН cases awaiting a decision; held cases."""
-        report = await retention_service.due(school_id, as_of=_as_of(as_of, today))
+        report = await retention_service.due(tenant_id, as_of=_as_of(as_of, today))
 
         def block(items: list[DueCase]) -> dict[str, Any]:
             return {
@@ -270,7 +270,7 @@ class RetentionController(Controller):
     @get("/inventory", operation_id="getInventory", summary="Опись дел, закрытых в году (PDF или CSV)")
     async def inventory(
         self,
-        school_id: School,
+        tenant_id: School,
         today: Today,
         retention_service: Retention,
         settings: NamedDependency[Settings],
@@ -282,9 +282,9 @@ class RetentionController(Controller):
             raise InvalidInput("Опись составляется по делам уже закончившегося года.", field="year")
         if fmt not in ("pdf", "csv"):
             raise InvalidInput("Формат описи: pdf или csv.", field="format")
-        cases = await retention_service.cases(school_id, year=year, limit=100_000)
+        cases = await retention_service.cases(tenant_id, year=year, limit=100_000)
         names = await retention_service.pupil_names(
-            school_id, {c["student_id"] for c in cases if c.get("student_id")}
+            tenant_id, {c["student_id"] for c in cases if c.get("student_id")}
         )
         rows = inventory_rows(cases, names)
         name = f"Опись дел {year}.{fmt}"
@@ -300,15 +300,15 @@ class RetentionController(Controller):
     async def place_hold(
         self,
         data: JSONBody[HoldCreate],
-        school_id: School,
+        tenant_id: School,
         retention_service: Retention,
         access_log: NamedDependency[AccessLog],
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """A legal hold on a document, a case or a pupil."""
-        hold = await retention_service.place_hold(school_id, _fields(data))
+        hold = await retention_service.place_hold(tenant_id, _fields(data))
         await access_log.record(
-            school_id,
+            tenant_id,
             "hold_place",
             ip=client_ip(request),
             actor=hold["placed_by"],
@@ -323,14 +323,14 @@ class RetentionController(Controller):
     @get("/holds", operation_id="listHolds", summary="Запреты на уничтожение")
     async def holds(
         self,
-        school_id: School,
+        tenant_id: School,
         retention_service: Retention,
         active: Annotated[bool, QueryParameter(description="Только действующие")] = True,
     ) -> list[dict[str, Any]]:
         """Holds with who placed and released them."""
         return [
             {**{k: v for k, v in h.items() if k not in ("_id", "school_id")}, "id": h["_id"]}
-            for h in await retention_service.holds(school_id, active_only=active)
+            for h in await retention_service.holds(tenant_id, active_only=active)
         ]
 
     @post(
@@ -343,15 +343,15 @@ class RetentionController(Controller):
         self,
         hold_id: FromPath[str],
         data: JSONBody[HoldRelease],
-        school_id: School,
+        tenant_id: School,
         retention_service: Retention,
         access_log: NamedDependency[AccessLog],
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """Release; the objects' legal hold is lifted when no other hold covers them."""
-        hold = await retention_service.release_hold(school_id, hold_id, _fields(data))
+        hold = await retention_service.release_hold(tenant_id, hold_id, _fields(data))
         await access_log.record(
-            school_id,
+            tenant_id,
             "hold_release",
             ip=client_ip(request),
             actor=hold.get("released_by"),
@@ -370,38 +370,38 @@ class ActController(Controller):
 
     @post(operation_id="draftAct", summary="Составить проект акта о выделении к уничтожению")
     async def draft(
-        self, data: JSONBody[ActDraftCreate], school_id: School, today: Today, act_service: Acts
+        self, data: JSONBody[ActDraftCreate], tenant_id: School, today: Today, act_service: Acts
     ) -> dict[str, Any]:
         """A draft from the due cases as of a date (a dry run: nothing is touched)."""
         act = await act_service.draft(
-            school_id, as_of=_as_of(data.as_of, today), compiled_by=data.compiled_by, today=today
+            tenant_id, as_of=_as_of(data.as_of, today), compiled_by=data.compiled_by, today=today
         )
         return _act_view(act)
 
     @get(operation_id="listActs", summary="Акты")
-    async def list_acts(self, school_id: School, act_service: Acts) -> list[dict[str, Any]]:
+    async def list_acts(self, tenant_id: School, act_service: Acts) -> list[dict[str, Any]]:
         """Acts, newest first (without their item lists)."""
-        return [_act_view(a) for a in await act_service.list(school_id)]
+        return [_act_view(a) for a in await act_service.list(tenant_id)]
 
     @get("/{act_id:str}", operation_id="getAct", summary="Акт")
-    async def get_act(self, act_id: FromPath[str], school_id: School, act_service: Acts) -> dict[str, Any]:
+    async def get_act(self, act_id: FromPath[str], tenant_id: School, act_service: Acts) -> dict[str, Any]:
         """The act with its rows, items, approval and execution result."""
-        return _act_view(await act_service.get(school_id, act_id))
+        return _act_view(await act_service.get(tenant_id, act_id))
 
     @get("/{act_id:str}/act.pdf", operation_id="getActPdf", summary="Акт (PDF)", media_type="application/pdf")
     async def act_pdf(
         self,
         act_id: FromPath[str],
-        school_id: School,
+        tenant_id: School,
         act_service: Acts,
         retention_service: Retention,
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
         """The act laid out as the archival form (УТВЕРЖДАЮ, СОГЛАСОВАНО, totals)."""
-        act = await act_service.get(school_id, act_id)
+        act = await act_service.get(tenant_id, act_id)
         versions = sorted(
             {
-                str((await retention_service.case(school_id, r["case_id"])).get("nomenclature_version"))
+                str((await retention_service.case(tenant_id, r["case_id"])).get("nomenclature_version"))
                 for r in act["rows"]
             }
         )
@@ -423,16 +423,16 @@ class ActController(Controller):
         media_type="application/pdf",
     )
     async def pd_pdf(
-        self, act_id: FromPath[str], school_id: School, act_service: Acts, settings: NamedDependency[Settings]
+        self, act_id: FromPath[str], tenant_id: School, act_service: Acts, settings: NamedDependency[Settings]
     ) -> Response[bytes]:
         """The personal-data destruction record with the event-log extract (only for executed acts)."""
-        act = await act_service.get(school_id, act_id)
+        act = await act_service.get(tenant_id, act_id)
         if act["status"] != "executed":
             raise Conflict("Акт об уничтожении персональных данных составляется после исполнения акта.")
         if not act["execution"]["destroyed"]:
             raise Conflict("По этому акту ничего не уничтожено: акта об уничтожении персональных данных нет.")
-        tombstones = await act_service.tombstones(school_id, act)
-        names = await act_service.student_names(school_id, act)
+        tombstones = await act_service.tombstones(tenant_id, act)
+        names = await act_service.student_names(tenant_id, act)
         pdf = await anyio.to_thread.run_sync(
             lambda: pd_destruction_pdf(
                 act,
@@ -459,19 +459,19 @@ class ActController(Controller):
         self,
         act_id: FromPath[str],
         data: JSONBody[ActApprove],
-        school_id: School,
+        tenant_id: School,
         today: Today,
         act_service: Acts,
     ) -> dict[str, Any]:
         """The director's approval with the expert commission's protocol."""
-        return _act_view(await act_service.approve(school_id, act_id, _fields(data), today=today))
+        return _act_view(await act_service.approve(tenant_id, act_id, _fields(data), today=today))
 
     @post("/{act_id:str}/cancel", operation_id="cancelAct", summary="Отменить акт", status_code=HTTP_200_OK)
     async def cancel(
-        self, act_id: FromPath[str], data: JSONBody[ActCancel], school_id: School, act_service: Acts
+        self, act_id: FromPath[str], data: JSONBody[ActCancel], tenant_id: School, act_service: Acts
     ) -> dict[str, Any]:
         """Cancel a draft or an approved act before execution."""
-        return _act_view(await act_service.cancel(school_id, act_id, _fields(data)))
+        return _act_view(await act_service.cancel(tenant_id, act_id, _fields(data)))
 
     @post(
         "/{act_id:str}/execute", operation_id="executeAct", summary="Исполнить акт", status_code=HTTP_200_OK
@@ -480,11 +480,11 @@ class ActController(Controller):
         self,
         act_id: FromPath[str],
         data: JSONBody[ActExecute],
-        school_id: School,
+        tenant_id: School,
         today: Today,
         act_service: Acts,
     ) -> dict[str, Any]:
         """Destroy the act's items (approved acts only); rerun to finish an interrupted execution."""
         return _act_view(
-            await act_service.execute(school_id, act_id, executed_by=data.executed_by, today=today)
+            await act_service.execute(tenant_id, act_id, executed_by=data.executed_by, today=today)
         )

@@ -15,9 +15,20 @@ from service.domain.access_log import AccessLog, client_ip
 from service.domain.acts import ActService
 from service.domain.documents import DocumentService
 from service.domain.filenames import content_disposition, safe_filename
+from service.domain.metadata import parse_class_name
 from service.domain.portfolio_service import PortfolioService
+from service.domain.principal import (
+    Principal,
+    ensure_documents_readable,
+    ensure_staff_reach,
+    ensure_student_visible,
+    filter_students,
+    sees_unverified,
+)
 from service.domain.retention_service import RetentionService
+from service.domain.roles import Role
 from service.domain.students import StudentService
+from service.errors import Forbidden
 from service.schemas import DocumentRead, DocumentUpload, LeavingCreate, StudentCreate, StudentRead
 from service.streams import file_chunks
 
@@ -30,38 +41,46 @@ class StudentController(Controller):
     async def create_student(
         self,
         data: JSONBody[StudentCreate],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         student_service: NamedDependency[StudentService],
     ) -> StudentRead:
-        """Create a pupil in the school."""
+        """Create a pupil in the school (a class teacher: in their own classes only)."""
+        if not principal.has(Role.DEPUTY) and parse_class_name(data.class_name) not in principal.class_names:
+            raise Forbidden("Классный руководитель добавляет обучающихся только в свои классы.")
         fields = {
             "full_name": data.full_name,
             "class_name": data.class_name,
             "birth_date": data.birth_date,
             "external_id": data.external_id,
         }
-        return StudentRead.of(await student_service.create(school_id, fields, today=today))
+        return StudentRead.of(await student_service.create(tenant_id, fields, today=today))
 
     @get(operation_id="listStudents", summary="Список обучающихся")
     async def list_students(
         self,
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         student_service: NamedDependency[StudentService],
         class_name: Annotated[str | None, QueryParameter(description="Класс, например 7Б")] = None,
     ) -> list[StudentRead]:
-        """Pupils of the school, optionally of one class."""
-        return [StudentRead.of(s) for s in await student_service.list(school_id, class_name=class_name)]
+        """The pupils the caller may see (a teacher: their classes; a parent: their children)."""
+        students = await student_service.list(tenant_id, class_name=class_name)
+        return [StudentRead.of(s) for s in filter_students(principal, students)]
 
     @get("/{student_id:str}", operation_id="getStudent", summary="Обучающийся")
     async def get_student(
         self,
         student_id: FromPath[str],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         student_service: NamedDependency[StudentService],
     ) -> StudentRead:
-        """One pupil; 404 if not in this school."""
-        return StudentRead.of(await student_service.get(school_id, student_id))
+        """One pupil; 404 if not in this school or out of the caller's reach."""
+        return StudentRead.of(
+            ensure_student_visible(principal, await student_service.get(tenant_id, student_id))
+        )
 
     @post(
         "/{student_id:str}/documents",
@@ -72,30 +91,36 @@ class StudentController(Controller):
     async def upload_document(
         self,
         student_id: FromPath[str],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
+        student_service: NamedDependency[StudentService],
         document_service: NamedDependency[DocumentService],
         access_log: NamedDependency[AccessLog],
         request: Request[Any, Any, Any],
         data: MultipartBody[DocumentUpload],
     ) -> Response[DocumentRead]:
-        """Store a scan or a creative work; 201 when new, 200 when the same bytes were already stored."""
+        """Store a scan or a creative work; 201 when new, 200 when the same bytes were already stored.
+
+        A new document is ``pending`` until the deputy verifies it."""
         upload = data.file
         try:
+            ensure_staff_reach(principal, await student_service.get(tenant_id, student_id))
             outcome = await document_service.upload(
-                school_id=school_id,
+                school_id=tenant_id,
                 student_id=student_id,
                 fields=data.fields(),
                 fh=upload.file if upload is not None else None,
                 filename=upload.filename if upload is not None else None,
                 today=today,
+                uploaded_by=principal.user_id,
             )
         finally:
             if upload is not None:
                 await upload.close()
         if outcome.created:
             await access_log.record(
-                school_id,
+                tenant_id,
                 "upload",
                 student_id=student_id,
                 document_id=outcome.document.id,
@@ -116,7 +141,7 @@ class StudentController(Controller):
         self,
         student_id: FromPath[str],
         data: JSONBody[LeavingCreate],
-        school_id: NamedDependency[str],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         retention_service: NamedDependency[RetentionService],
         access_log: NamedDependency[AccessLog],
@@ -124,8 +149,8 @@ class StudentController(Controller):
     ) -> StudentRead:
         """Выбытие / окончание (date and order): closes the pupil's cases and starts their clocks."""
         fields = {"left_on": data.left_on, "order_number": data.order_number}
-        student = await retention_service.record_leaving(school_id, student_id, fields, today=today)
-        await access_log.record(school_id, "leaving", student_id=student_id, ip=client_ip(request))
+        student = await retention_service.record_leaving(tenant_id, student_id, fields, today=today)
+        await access_log.record(tenant_id, "leaving", student_id=student_id, ip=client_ip(request))
         return StudentRead.of(student)
 
     @get(
@@ -136,7 +161,8 @@ class StudentController(Controller):
     async def retention_view(
         self,
         student_id: FromPath[str],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
         student_service: NamedDependency[StudentService],
         document_service: NamedDependency[DocumentService],
@@ -147,20 +173,28 @@ class StudentController(Controller):
 
         This is what answers a parent's request to erase data: what must be kept, until when, and why.
         """
-        student = await student_service.get(school_id, student_id)
-        documents = await document_service.list_for_student(school_id, student_id)
-        tombstones = await act_service.tombstones_for_student(school_id, student_id)
+        student = ensure_staff_reach(principal, await student_service.get(tenant_id, student_id))
+        documents = await document_service.list_for_student(tenant_id, student_id)
+        tombstones = await act_service.tombstones_for_student(tenant_id, student_id)
         return await retention_service.student_view(student, documents, tombstones, today=today)
 
     @get("/{student_id:str}/documents", operation_id="listStudentDocuments", summary="Документы обучающегося")
     async def list_documents(
         self,
         student_id: FromPath[str],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
+        student_service: NamedDependency[StudentService],
         document_service: NamedDependency[DocumentService],
+        access_log: NamedDependency[AccessLog],
     ) -> list[DocumentRead]:
-        """All documents of a pupil, oldest first."""
-        return [DocumentRead.of(d) for d in await document_service.list_for_student(school_id, student_id)]
+        """Documents of a pupil, oldest first; a family sees verified ones only."""
+        student = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
+        documents = await document_service.list_for_student(tenant_id, student_id)
+        if not sees_unverified(principal, student):
+            documents = [d for d in documents if d.status == "verified"]
+        await access_log.record(tenant_id, "read_list", student_id=student_id)
+        return [DocumentRead.of(d) for d in documents]
 
     @get(
         "/{student_id:str}/portfolio.pdf",
@@ -171,15 +205,28 @@ class StudentController(Controller):
     async def portfolio(
         self,
         student_id: FromPath[str],
-        school_id: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
         today: NamedDependency[date],
+        student_service: NamedDependency[StudentService],
         portfolio_service: NamedDependency[PortfolioService],
         access_log: NamedDependency[AccessLog],
         request: Request[Any, Any, Any],
+        verified_only: Annotated[
+            bool, QueryParameter(description="Только проверенные документы (для семьи — всегда)")
+        ] = False,
     ) -> Stream:
-        """Cover, contents by category with page numbers, then every document's pages."""
-        student, out, size = await portfolio_service.build(school_id, student_id, today=today)
-        await access_log.record(school_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
+        """Cover, contents by category with page numbers, then every document's pages.
+
+        Rejected documents are never included; pending ones only in a staff member's copy."""
+        reached = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
+        student, out, size = await portfolio_service.build(
+            tenant_id,
+            student_id,
+            today=today,
+            verified_only=verified_only or not sees_unverified(principal, reached),
+        )
+        await access_log.record(tenant_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
         name = safe_filename(f"Портфолио {student.full_name} {today:%Y-%m-%d}.pdf")
         return Stream(
             file_chunks(out),

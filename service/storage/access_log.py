@@ -77,6 +77,7 @@ class AccessLogRepository:
         school_id: str,
         *,
         student_id: str | None = None,
+        actor: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 10_000,
@@ -84,6 +85,8 @@ class AccessLogRepository:
         query: Doc = {"school_id": school_id}
         if student_id:
             query["student_id"] = student_id
+        if actor:
+            query["actor"] = actor
         if since or until:
             query["at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
         cursor = self._col.find(query, projection={"_id": 0}).sort("seq", ASCENDING).limit(limit)

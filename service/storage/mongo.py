@@ -46,6 +46,7 @@ DOCUMENT_INDEXES = [
         name="school_student_sha256_unique",
     ),
     IndexModel([("school_id", ASCENDING), ("student_id", ASCENDING), ("created_at", ASCENDING)]),
+    IndexModel([("school_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)]),
 ]
 
 
@@ -74,6 +75,21 @@ def _date_from_bson(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _metadata_to_bson(m: DocumentMetadata) -> Doc:
+    return {
+        "kind": m.kind.value,
+        "title": m.title,
+        "category": m.category.value,
+        "academic_year": m.academic_year,
+        "source": m.source.value,
+        "issued_on": _date_to_bson(m.issued_on),
+        "issuer": m.issuer,
+        "event": m.event,
+        "event_level": m.event_level.value if m.event_level else None,
+        "result": m.result.value if m.result else None,
+    }
+
+
 class StudentRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._col = db.students
@@ -92,6 +108,7 @@ class StudentRepository:
                     "created_at": student.created_at,
                     "left_on": _date_to_bson(student.left_on),
                     "leaving_order": student.leaving_order,
+                    "consent_withdrawn_on": None,
                 }
             )
         except DuplicateKeyError:
@@ -125,12 +142,19 @@ class StudentRepository:
             created_at=raw.get("created_at"),
             left_on=_date_from_bson(raw.get("left_on")),
             leaving_order=raw.get("leaving_order"),
+            consent_withdrawn_on=_date_from_bson(raw.get("consent_withdrawn_on")),
         )
 
     async def set_leaving(self, school_id: str, student_id: str, left_on: date, order: str) -> None:
         await self._col.update_one(
             {"school_id": school_id, "_id": student_id},
             {"$set": {"left_on": _date_to_bson(left_on), "leaving_order": order}},
+        )
+
+    async def set_consent_withdrawn(self, school_id: str, student_id: str, on: date | None) -> None:
+        await self._col.update_one(
+            {"school_id": school_id, "_id": student_id},
+            {"$set": {"consent_withdrawn_on": _date_to_bson(on)}},
         )
 
     async def left_on_by_id(self, school_id: str) -> dict[str, date]:
@@ -177,6 +201,30 @@ class DocumentRepository:
         )
         return [self._to_document(raw) async for raw in cursor]
 
+    async def list_by_status(self, school_id: str, status: str, *, limit: int) -> list[Document]:
+        """The verification queue: oldest first."""
+        cursor = (
+            self._col.find({"school_id": school_id, "status": status})
+            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit)
+        )
+        return [self._to_document(raw) async for raw in cursor]
+
+    async def set_status(self, school_id: str, document_id: str, *, expected: str, changes: Doc) -> bool:
+        """Compare-and-set, so two deputies deciding at once cannot both win."""
+        result = await self._col.update_one(
+            {"school_id": school_id, "_id": document_id, "status": expected}, {"$set": changes}
+        )
+        return result.modified_count == 1
+
+    async def replace_metadata(
+        self, school_id: str, document_id: str, metadata: DocumentMetadata, extra: Doc
+    ) -> None:
+        await self._col.update_one(
+            {"school_id": school_id, "_id": document_id},
+            {"$set": {"meta": _metadata_to_bson(metadata), **extra}},
+        )
+
     async def existing_ids(self, document_ids: Iterable[str]) -> set[str]:
         """Which of these ids have metadata, in any school (used by the orphan sweep)."""
         ids = list(document_ids)
@@ -222,18 +270,7 @@ class DocumentRepository:
             "_id": d.id,
             "school_id": d.school_id,
             "student_id": d.student_id,
-            "meta": {
-                "kind": m.kind.value,
-                "title": m.title,
-                "category": m.category.value,
-                "academic_year": m.academic_year,
-                "source": m.source.value,
-                "issued_on": _date_to_bson(m.issued_on),
-                "issuer": m.issuer,
-                "event": m.event,
-                "event_level": m.event_level.value if m.event_level else None,
-                "result": m.result.value if m.result else None,
-            },
+            "meta": _metadata_to_bson(m),
             "file": {
                 "media_type": d.file.media_type,
                 "size": d.file.size,
@@ -248,6 +285,12 @@ class DocumentRepository:
             },
             "case_id": d.case_id,
             "created_at": d.created_at,
+            "status": d.status,
+            "verified_by": d.verified_by,
+            "verified_at": d.verified_at,
+            "rejection_reason": d.rejection_reason,
+            "application_id": d.application_id,
+            "uploaded_by": d.uploaded_by,
         }
 
     @staticmethod
@@ -286,6 +329,12 @@ class DocumentRepository:
             case_id=raw.get("case_id"),
             object_version=f.get("object_version"),
             thumbnail_version=f.get("thumbnail_version"),
+            status=raw.get("status") or "pending",
+            verified_by=raw.get("verified_by"),
+            verified_at=raw.get("verified_at"),
+            rejection_reason=raw.get("rejection_reason"),
+            application_id=raw.get("application_id"),
+            uploaded_by=raw.get("uploaded_by"),
         )
 
 

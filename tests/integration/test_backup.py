@@ -15,7 +15,7 @@ from pymongo import MongoClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import _drop_bucket, create_student, run_cli, upload
+from tests.conftest import _drop_bucket, create_student, run_cli, staff_client, upload
 from tests.helpers import jpeg_bytes, png_bytes
 
 
@@ -69,6 +69,10 @@ def test_export_and_restore_round_trip(
         }
     )
 
+    client.post(
+        f"/api/v1/students/{pupil['id']}/consents",
+        json={"given_on": "01.09.2019", "given_by": "Образцов Пётр", "relation": "parent", "scope": "всё"},
+    )
     bag = tmp_path / "bag"
     exported = _cli(settings, "export", str(bag))
     assert exported.returncode == 0, exported.stderr
@@ -77,7 +81,11 @@ def test_export_and_restore_round_trip(
 
     restored = _cli(second_store, "import", str(bag))
     assert restored.returncode == 0, restored.stderr
-    with TestClient(create_app(second_store, sweep_at_start=False)) as other:
+    # Accounts (with their roles and hashes) and consents come back; sessions do not.
+    restored_db = mongo[second_store.mongodb_db]
+    assert {a["login"] for a in restored_db.accounts.find()} == {"root-admin", "staff"}
+    assert restored_db.consents.count_documents({}) == 1 and restored_db.sessions.count_documents({}) == 0
+    with staff_client(create_app(second_store, sweep_at_start=False)) as other:
         for doc_id, sha in contents.items():
             body = other.get(f"/api/v1/documents/{doc_id}/content")
             assert body.status_code == 200 and hashlib.sha256(body.content).hexdigest() == sha

@@ -19,7 +19,7 @@ from service.jobs.sweep_orphans import sweep_orphans
 from service.lifespan import open_stores
 from service.settings import Settings
 from service.storage.objects import make_minio_client
-from tests.conftest import count_stored, create_student, upload
+from tests.conftest import count_stored, create_student, staff_client, upload
 from tests.helpers import jpeg_bytes
 
 
@@ -90,7 +90,7 @@ def test_sweep_runs_at_start(settings: Settings, s3: Minio) -> None:
 
     s3.make_bucket(bucket_name=settings.s3_bucket, object_lock=True)
     orphan = _put_orphan(s3, settings, "0f0f0f0f-dead-4bad-8bad-000000000002")
-    with TestClient(create_app(replace(settings, orphan_grace_seconds=0))) as client:
+    with staff_client(create_app(replace(settings, orphan_grace_seconds=0))) as client:
         for _ in range(50):
             keys = {o.object_name for o in s3.list_objects(bucket_name=settings.s3_bucket, recursive=True)}
             if orphan not in keys:
@@ -105,7 +105,7 @@ def test_s3_outage_during_upload_is_503_and_writes_nothing(
 ) -> None:
     from service.app import create_app
 
-    with TestClient(create_app(settings, sweep_at_start=False)) as client:
+    with staff_client(create_app(settings, sweep_at_start=False)) as client:
         student = create_student(client)
         objects = client.app.state.stores.objects
         working = objects._client

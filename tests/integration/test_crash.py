@@ -16,11 +16,11 @@ import httpx
 from minio import Minio
 from pymongo import MongoClient
 
-from service.embedded import free_port, service_env, start_service
+from service.embedded import free_port, service_env, staff_headers, start_service
 from service.jobs.sweep_orphans import sweep_orphans
 from service.lifespan import open_stores
 from service.settings import Settings
-from tests.conftest import StoreEndpoints, _drop_bucket
+from tests.conftest import TEST_ACCOUNTS, StoreEndpoints, _drop_bucket
 from tests.helpers import jpeg_bytes
 
 
@@ -38,6 +38,7 @@ def test_kill_during_bulk_upload(endpoints: StoreEndpoints, mongo: MongoClient, 
         s3_secret_key=endpoints.s3_secret_key,
         s3_bucket=f"crash-{tag}",
         school_id="test-school",
+        **TEST_ACCOUNTS,
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -45,12 +46,13 @@ def test_kill_during_bulk_upload(endpoints: StoreEndpoints, mongo: MongoClient, 
     server = _start(env, url)
     acknowledged: dict[str, str] = {}
     try:
+        headers = staff_headers(url, settings)
         pupil = httpx.post(
-            f"{url}/api/v1/students", json={"full_name": "Сбоев Тест", "class_name": "9А"}
+            f"{url}/api/v1/students", json={"full_name": "Сбоев Тест", "class_name": "9А"}, headers=headers
         ).json()
 
         def uploader(worker: int) -> None:
-            with httpx.Client(base_url=url, timeout=30) as http:
+            with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
                 for n in range(200):
                     body = jpeg_bytes((600 + worker, 800 + n), color=(n * 7 % 255, worker * 40, 90))
                     try:
@@ -75,7 +77,7 @@ def test_kill_during_bulk_upload(endpoints: StoreEndpoints, mongo: MongoClient, 
         assert acknowledged, "no upload finished before the kill"
 
         server = _start(env, url)
-        with httpx.Client(base_url=url, timeout=30) as http:
+        with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
             listed = {d["id"] for d in http.get(f"/api/v1/students/{pupil['id']}/documents").json()}
             assert set(acknowledged) <= listed
             for doc_id, sha in acknowledged.items():

@@ -10,7 +10,7 @@ from minio import Minio
 from pymongo import MongoClient
 
 from service.settings import Settings
-from tests.conftest import count_stored, create_student, upload
+from tests.conftest import count_stored, create_student, staff_client, upload
 from tests.helpers import image_of, jpeg_bytes, png_bytes, top_is_dark
 
 
@@ -220,7 +220,7 @@ def test_scan_over_the_limit_is_413_and_creative_work_is_not(
     from service.app import create_app
 
     settings = make_settings(max_scan_bytes=20_000, max_work_bytes=200_000)
-    with TestClient(create_app(settings, sweep_at_start=False)) as client:
+    with staff_client(create_app(settings, sweep_at_start=False)) as client:
         student = create_student(client)
         big_scan = jpeg_bytes((1200, 1200), quality=100, color="gray")
         assert 20_000 < len(big_scan) < 200_000
@@ -248,7 +248,7 @@ def test_decoding_runs_under_memory_limits(make_settings, mongo: MongoClient, s3
     big = _io.BytesIO()
     Image.new("RGB", (10_000, 8_000), (200, 200, 200)).save(big, format="PNG")
     assert len(big.getvalue()) < 2_000_000
-    with TestClient(create_app(settings, sweep_at_start=False)) as client:
+    with staff_client(create_app(settings, sweep_at_start=False)) as client:
         student = create_student(client)
         refused = upload(client, student["id"], big.getvalue(), "огромный.png")
         assert refused.status_code == 422
@@ -256,3 +256,44 @@ def test_decoding_runs_under_memory_limits(make_settings, mongo: MongoClient, s3
         assert count_stored(settings, mongo, s3).objects == 0
         # The service itself is fine and takes the next file.
         assert upload(client, student["id"], jpeg_bytes()).status_code == 201
+
+
+def test_editing_metadata_sends_the_document_back_for_checking(client: TestClient) -> None:
+    pupil = create_student(client)
+    doc = upload(client, pupil["id"], jpeg_bytes(), title="Диплом с опечаткой").json()
+    assert doc["status"] == "pending" and doc["status_ru"] == "на проверке"
+    verified = client.post(f"/api/v1/documents/{doc['id']}/verification", json={"decision": "verified"})
+    assert verified.status_code == 200 and verified.json()["status"] == "verified"
+
+    edited = client.patch(
+        f"/api/v1/documents/{doc['id']}", json={"title": "Диплом без опечатки", "result": "winner"}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["title"] == "Диплом без опечатки" and edited.json()["result"] == "winner"
+    assert edited.json()["status"] == "pending"
+    assert client.get(f"/api/v1/documents/{doc['id']}").json()["title"] == "Диплом без опечатки"
+    queue = client.get("/api/v1/documents/verification-queue").json()
+    assert [d["id"] for d in queue] == [doc["id"]]
+
+    kind = client.patch(f"/api/v1/documents/{doc['id']}", json={"kind": "gramota"})
+    assert kind.status_code == 422 and "Загрузите документ заново" in kind.json()["detail"]
+    bad = client.patch(f"/api/v1/documents/{doc['id']}", json={"issued_on": "31.02.2020"})
+    assert bad.status_code == 422 and bad.json()["field"] == "issued_on"
+
+    rejected = client.post(f"/api/v1/documents/{doc['id']}/verification", json={"decision": "rejected"})
+    assert rejected.status_code == 422 and "причину" in rejected.json()["detail"]
+    rejected = client.post(
+        f"/api/v1/documents/{doc['id']}/verification",
+        json={"decision": "rejected", "reason": "Не тот обучающийся"},
+    )
+    assert (
+        rejected.json()["status"] == "rejected"
+        and rejected.json()["rejection_reason"] == "Не тот обучающийся"
+    )
+    assert client.get("/api/v1/documents/verification-queue").json() == []
+    log = client.get("/api/v1/access-log", params={"student_id": pupil["id"]}).json()
+    assert [e["action"] for e in log if e["action"] in ("verify", "edit", "reject")] == [
+        "verify",
+        "edit",
+        "reject",
+    ]

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from litestar.testing import TestClient
 from pymongo import MongoClient
 
 from service.app import create_app
 from service.embedded import EmbeddedStores, S3Ports, free_port
 from service.settings import Settings
-from tests.conftest import create_student, upload
+from tests.conftest import TEST_ACCOUNTS, create_student, staff_client, upload
 from tests.helpers import jpeg_bytes
 
 
@@ -40,8 +39,9 @@ def test_s3_stopping_and_coming_back(own_stores: EmbeddedStores) -> None:
         s3_secret_key=own_stores.secret_key,
         s3_bucket="outage-bucket",
         school_id="test-school",
+        **TEST_ACCOUNTS,
     )
-    with TestClient(create_app(settings, sweep_at_start=False)) as client:
+    with staff_client(create_app(settings, sweep_at_start=False)) as client:
         pupil = create_student(client)
         before = upload(client, pupil["id"], jpeg_bytes()).json()
 

@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from service.embedded import free_port, service_env, start_service
+from service.embedded import free_port, service_env, staff_headers, start_service
 from service.settings import Settings
 
 SIZE = 200 * 1024 * 1024
@@ -50,12 +50,12 @@ class PeakRss:
 
 
 @pytest.fixture
-def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
+def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int, dict[str, str]]]:
     port = free_port()
     env = {**service_env(settings), "TMPDIR": str(tmp_path)}
     proc = start_service(env, port=port, log_path=tmp_path / "server.log")
     try:
-        yield f"http://127.0.0.1:{port}", proc.pid
+        yield f"http://127.0.0.1:{port}", proc.pid, staff_headers(f"http://127.0.0.1:{port}", settings)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -73,12 +73,12 @@ def _big_file(path: Path) -> str:
 
 
 def test_200_mb_creative_work_streams_in_and_out_with_flat_memory(
-    server: tuple[str, int], tmp_path: Path
+    server: tuple[str, int, dict[str, str]], tmp_path: Path
 ) -> None:
-    url, pid = server
+    url, pid, headers = server
     path = tmp_path / "выступление.mp4"
     expected = _big_file(path)
-    with httpx.Client(base_url=url, timeout=300) as http:
+    with httpx.Client(base_url=url, timeout=300, headers=headers) as http:
         student = http.post(
             "/api/v1/students", json={"full_name": "Образцов Пётр", "class_name": "9В"}
         ).json()
