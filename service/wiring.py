@@ -55,6 +55,7 @@ def make_act_service(settings: Settings, stores: Stores, retention: RetentionSer
         students=StudentRepository(stores.db),
         objects=stores.objects,
         retention=retention,
+        lease_seconds=settings.act_lease_seconds,
     )
 
 

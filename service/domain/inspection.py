@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -134,9 +135,6 @@ def _label(media_type: str) -> str:
 
 def _inspect_image(fh: BinaryIO, max_image_pixels: int) -> tuple[str, int, bytes]:
     """Decode every page once, under the pixel limit; return media type, page count, thumbnail."""
-    too_big = MSG_IMAGE_TOO_BIG.format(
-        pixels="более " + str(round(max_image_pixels / 1e6)), limit=round(max_image_pixels / 1e6)
-    )
     im: Image.Image | None = None
     try:
         im = images.open_image(fh)
@@ -157,8 +155,13 @@ def _inspect_image(fh: BinaryIO, max_image_pixels: int) -> tuple[str, int, bytes
                 thumb = images.thumbnail_jpeg(im)
     except UnreadableFile:
         raise
-    except Image.DecompressionBombError:
-        raise UnreadableFile(too_big) from None
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses at open and names the size it read from the header.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = round(int(claimed.group(1)) / 1e6) if claimed else f"более {round(max_image_pixels / 1e6)}"
+        raise UnreadableFile(
+            MSG_IMAGE_TOO_BIG.format(pixels=pixels, limit=round(max_image_pixels / 1e6))
+        ) from None
     except OSError as exc:
         # libtiff reports codecs it was built without as a decoder error.
         if im is not None and im.format == "TIFF" and "decoder error" in str(exc):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import subprocess
+import sys
+import time
 from datetime import date
 from typing import Any
 
@@ -15,6 +19,7 @@ from minio import Minio
 from minio.error import S3Error
 from pymongo import MongoClient
 
+from service.embedded import service_env
 from service.errors import Conflict, InvalidInput, StoreUnavailable
 from service.lifespan import open_stores
 from service.settings import Settings
@@ -586,3 +591,55 @@ def test_parallel_executions_run_once(
     assert outcomes.count("executed") == 1, outcomes
     case = mongo[settings.mongodb_db].cases.find_one({"_id": pupil["doc"]["case_id"]})
     assert case["documents"] == 0 and case["bytes"] == 0
+
+
+def test_act_execution_killed_outright_completes_on_rerun(
+    app_client: TestClient, clock: Clock, settings: Settings, s3: Minio, mongo: MongoClient
+) -> None:
+    # Many documents in one due case, so that SIGKILL lands in the middle of the run.
+    pupil = create_student(app_client)
+    other = create_student(app_client, "Примеров Лев", "5А")
+    docs = [
+        upload(app_client, pupil["id"], jpeg_bytes((100 + n, 140), color=(n * 5, 90, 90))).json()["id"]
+        for n in range(40)
+    ]
+    kept = upload(app_client, other["id"], jpeg_bytes(color="gray")).json()["id"]
+    clock.today = date(2021, 6, 1)
+    leave(app_client, pupil["id"], "2021-05-31")
+    clock.today = date(2025, 2, 3)
+    act = app_client.post(f"{R}/acts", json={"as_of": "2025-02-03", "compiled_by": "Архивариус"}).json()
+    approve(app_client, act["id"])
+    tombstones = mongo[settings.mongodb_db].tombstones
+
+    env = {**os.environ, **service_env(settings), "ACT_LEASE_SECONDS": "2"}
+    command = [
+        sys.executable,
+        "-m",
+        "service.retention_cli",
+        "act",
+        "execute",
+        act["id"],
+        "--by",
+        "Архивариус",
+    ]
+    runner = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while tombstones.count_documents({}) < 3 and runner.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    runner.send_signal(signal.SIGKILL)
+    runner.wait(timeout=30)
+    begun = tombstones.count_documents({})
+    assert 0 < begun < len(docs), f"the kill did not land mid-run ({begun} of {len(docs)})"
+    assert app_client.get(f"{R}/acts/{act['id']}").json()["status"] == "executing"
+
+    # While the dead runner's lease lasts, a second runner is refused; after it, the rerun finishes.
+    assert _cli(settings, "act", "execute", act["id"], "--by", "Архивариус").returncode == 1
+    time.sleep(2.5)
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert app_client.get(f"{R}/acts/{act['id']}").json()["status"] == "executed"
+    assert sorted(t["_id"] for t in tombstones.find({})) == sorted(docs)
+    for doc_id in docs:
+        assert app_client.get(f"/api/v1/documents/{doc_id}").status_code == 404
+        assert versions(s3, settings, f"schools/{settings.school_id}/documents/{doc_id}/") == []
+    assert app_client.get(f"/api/v1/documents/{kept}/content").status_code == 200
