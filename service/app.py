@@ -22,6 +22,7 @@ from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
 from service.routes.health import HealthController, index
 from service.routes.info_requests import InfoRequestController
+from service.routes.portfolios import PortfolioController
 from service.routes.retention import ActController, RetentionController
 from service.routes.students import StudentController
 from service.security_headers import add_security_headers
@@ -48,6 +49,7 @@ def create_app(
             AuthController,
             UserController,
             StudentController,
+            PortfolioController,
             ApplicationController,
             DocumentController,
             RetentionController,

@@ -20,6 +20,7 @@ from service.storage.applications import APPLICATION_INDEXES, CONSENT_INDEXES
 from service.storage.info_requests import INDEXES as INFO_REQUEST_INDEXES
 from service.storage.mongo import ensure_indexes, make_mongo_client
 from service.storage.objects import ObjectStore, make_minio_client
+from service.storage.portfolio_jobs import PORTFOLIO_JOB_INDEXES
 from service.storage.retention_repo import ensure_retention_indexes
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Stores:
     db: AsyncDatabase[dict[str, Any]]
     objects: ObjectStore
     last_audit: Any = None  # the latest scheduled audit report
+    jobs_waiting: anyio.Event | None = None  # set when a portfolio job is queued: wakes the worker
 
     async def close(self) -> None:
         await self.mongo.close()
@@ -54,6 +56,7 @@ async def open_stores(settings: Settings) -> Stores:
         await db.sessions.create_indexes(SESSION_INDEXES)
         await db.applications.create_indexes(APPLICATION_INDEXES)
         await db.consents.create_indexes(CONSENT_INDEXES)
+        await db.portfolio_jobs.create_indexes(PORTFOLIO_JOB_INDEXES)
         minio = make_minio_client(
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
         )
@@ -80,6 +83,8 @@ def lifespan_for(settings: Settings, *, sweep_at_start: bool = True) -> Any:
         await _bootstrap_admin(settings, stores)
         try:
             async with anyio.create_task_group() as tg:
+                stores.jobs_waiting = anyio.Event()
+                tg.start_soon(_run_portfolio_jobs, settings, stores)
                 if sweep_at_start:
                     tg.start_soon(_sweep_quietly, settings, stores)
                     if settings.audit_interval_seconds > 0:
@@ -123,6 +128,12 @@ async def _audit_periodically(settings: Settings, stores: Stores) -> None:
             log.info("scheduled audit: %d documents, no problems", report.documents)
         else:
             log.error("scheduled audit found problems:\n%s", "\n".join(report.lines()))
+
+
+async def _run_portfolio_jobs(settings: Settings, stores: Stores) -> None:
+    from service.jobs.portfolio_jobs import run_portfolio_jobs
+
+    await run_portfolio_jobs(settings=settings, stores=stores)
 
 
 async def _sweep_quietly(settings: Settings, stores: Stores) -> None:

@@ -52,6 +52,8 @@ class Settings:
     inspect_seconds: int = 60  # its CPU time
     audit_interval_seconds: int = 86400  # the scheduled integrity audit; 0 turns it off
     act_lease_seconds: int = 300  # a killed act execution can be resumed after this
+    portfolio_async_threshold: int = 50  # more documents than this: assembled in the background
+    portfolio_lease_seconds: int = 60  # a killed portfolio worker's job is taken over after this
     session_minutes: int = 480  # browser sign-in sessions
     token_days: int = 30  # bearer tokens of API clients
     lockout_failures: int = 5  # wrong passwords in a row before the account is locked
@@ -91,6 +93,8 @@ class Settings:
             orphan_grace_seconds=_int(env, "ORPHAN_GRACE_SECONDS", d.orphan_grace_seconds),
             audit_interval_seconds=_int(env, "AUDIT_INTERVAL_SECONDS", d.audit_interval_seconds),
             act_lease_seconds=_int(env, "ACT_LEASE_SECONDS", d.act_lease_seconds),
+            portfolio_async_threshold=_int(env, "PORTFOLIO_ASYNC_THRESHOLD", d.portfolio_async_threshold),
+            portfolio_lease_seconds=_int(env, "PORTFOLIO_LEASE_SECONDS", d.portfolio_lease_seconds),
             inspect_memory_mb=_int(env, "INSPECT_MEMORY_MB", d.inspect_memory_mb),
             inspect_seconds=_int(env, "INSPECT_SECONDS", d.inspect_seconds),
             session_minutes=_int(env, "SESSION_MINUTES", d.session_minutes),

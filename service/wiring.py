@@ -8,7 +8,9 @@ from service.domain.access_log import AccessLog
 from service.domain.accounts import AccountService, AuthPolicy
 from service.domain.acts import ActService
 from service.domain.applications import ApplicationService
+from service.domain.bundle_service import BundleService
 from service.domain.documents import DocumentService
+from service.domain.portfolio_service import PortfolioService
 from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.settings import Settings
@@ -16,6 +18,7 @@ from service.storage.access_log import AccessLogRepository
 from service.storage.accounts import AccountRepository, SessionRepository
 from service.storage.applications import ApplicationRepository, ConsentRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
+from service.storage.portfolio_jobs import PortfolioJobRepository
 from service.storage.retention_repo import (
     ActRepository,
     CaseRepository,
@@ -88,3 +91,19 @@ def make_account_service(settings: Settings, stores: Stores) -> AccountService:
     )
     db = stores.db
     return AccountService(AccountRepository(db), SessionRepository(db), StudentRepository(db), policy)
+
+
+def make_portfolio_service(settings: Settings, stores: Stores) -> PortfolioService:
+    return PortfolioService(
+        settings=settings,
+        documents=DocumentRepository(stores.db),
+        students=StudentService(StudentRepository(stores.db)),
+        objects=stores.objects,
+        jobs=PortfolioJobRepository(stores.db),
+    )
+
+
+def make_bundle_service(settings: Settings, stores: Stores) -> BundleService:
+    return BundleService(
+        settings=settings, portfolios=make_portfolio_service(settings, stores), objects=stores.objects
+    )

@@ -31,6 +31,7 @@ from retention.acts import (
 from retention.rules import CaseState
 from service.domain.access_log import AccessLog
 from service.domain.metadata import clean_text, parse_date
+from service.domain.portfolio_service import portfolio_prefix
 from service.domain.retention_service import RetentionService
 from service.errors import Conflict, InvalidInput, NotFound
 from service.settings import Settings
@@ -292,6 +293,11 @@ class ActService:
             raise
         for case_id in {i["case_id"] for i in items}:
             await self._retention.recount_case(school_id, case_id)
+        # Kept portfolios are copies of what was just destroyed: they go too (they are never
+        # locked, and the next request assembles a new one from what is left).
+        for student_id in {i["student_id"] for i in items if i.get("student_id")}:
+            prefix = portfolio_prefix(school_id, student_id)
+            await self._objects.delete([o.key for o in await self._objects.list_objects(prefix)])
         destroyed_set = set(destroyed)
         result = {
             "destroyed": destroyed,

@@ -43,6 +43,8 @@ A4 = (210 * _MM, 297 * _MM)
 _BORDER = (10 * _MM, 10 * _MM)
 _A4_LAYOUT = img2pdf.get_layout_fun(pagesize=A4, border=_BORDER, fit=img2pdf.FitMode.into, auto_orient=True)
 _PREFETCH = 6
+# Bump when the layout changes: cached portfolios of an older layout are then assembled again.
+LAYOUT_VERSION = 1
 _FRONT_TEMPLATE = files("service") / "templates" / "portfolio_front.typ"
 
 # EXIF orientations a PDF page /Rotate can express (img2pdf's own mapping); the mirrored
@@ -227,8 +229,10 @@ def assemble_portfolio(
     fetch: Callable[[str], bytes],
     today: date,
     out: BinaryIO,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the portfolio PDF to ``out``; return its page count.
+    """Write the portfolio PDF to ``out``; return its page count. ``progress(n)`` is called after
+    each of the documents with pages.
 
     Raises:
         NotFound / StoreUnavailable: from ``fetch`` when an original cannot be read.
@@ -241,7 +245,7 @@ def assemble_portfolio(
     )
     scans = [d for d in portfolio.documents if d.file.is_scan]
     category_marks: dict[Category, object] = {}
-    for document, data in _prefetched(scans, fetch):
+    for done, (document, data) in enumerate(_prefetched(scans, fetch), start=1):
         first_page = len(writer.pages)
         reader = document_pdf(document, data)
         writer.append(reader, import_outline=False)
@@ -252,8 +256,14 @@ def assemble_portfolio(
         reader.stream.close()
         category = document.metadata.category
         if category not in category_marks:
-            category_marks[category] = writer.add_outline_item(CATEGORY_TITLES_RU[category], first_page)
-        writer.add_outline_item(document.metadata.title, first_page, parent=category_marks[category])
+            category_marks[category] = writer.add_outline_item(
+                title=CATEGORY_TITLES_RU[category], page_number=first_page
+            )
+        writer.add_outline_item(
+            title=document.metadata.title, page_number=first_page, parent=category_marks[category]
+        )
+        if progress:
+            progress(done)
     writer.add_metadata(
         {
             "/Title": f"Портфолио: {student.full_name}",

@@ -63,6 +63,8 @@ OPERATION_ROLES: dict[str, frozenset[Role]] = {
     "getStudentRetention": frozenset({D, R}),
     "listStudentDocuments": READERS_OF_PUPILS,
     "getPortfolioPdf": READERS_OF_PUPILS,
+    "getPortfolioJob": READERS_OF_PUPILS,
+    "getBundleZip": READERS_OF_PUPILS,
     "getDocument": READERS_OF_PUPILS,
     "getDocumentContent": READERS_OF_PUPILS,
     "getDocumentThumbnail": READERS_OF_PUPILS,

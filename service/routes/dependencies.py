@@ -15,6 +15,7 @@ from service.domain.access_log import AccessLog, client_ip
 from service.domain.accounts import AccountService
 from service.domain.acts import ActService
 from service.domain.applications import ApplicationService
+from service.domain.bundle_service import BundleService
 from service.domain.documents import DocumentService
 from service.domain.info_requests import InfoRequestService
 from service.domain.portfolio_service import PortfolioService
@@ -30,6 +31,8 @@ from service.wiring import (
     make_access_log,
     make_act_service,
     make_application_service,
+    make_bundle_service,
+    make_portfolio_service,
     make_retention_service,
 )
 
@@ -98,16 +101,14 @@ def provide_act_service(state: State, retention_service: NamedDependency[Retenti
     return make_act_service(state.settings, stores, retention_service)
 
 
-def provide_portfolio_service(
-    state: State, student_service: NamedDependency[StudentService]
-) -> PortfolioService:
+def provide_portfolio_service(state: State) -> PortfolioService:
     stores: Stores = state.stores
-    return PortfolioService(
-        settings=state.settings,
-        documents=DocumentRepository(stores.db),
-        students=student_service,
-        objects=stores.objects,
-    )
+    return make_portfolio_service(state.settings, stores)
+
+
+def provide_bundle_service(state: State) -> BundleService:
+    stores: Stores = state.stores
+    return make_bundle_service(state.settings, stores)
 
 
 def provide_info_requests(state: State) -> InfoRequestService:
@@ -145,6 +146,7 @@ DEPENDENCIES: dict[str, Any] = {
     "student_service": Provide(provide_student_service, sync_to_thread=False),
     "document_service": Provide(provide_document_service, sync_to_thread=False),
     "portfolio_service": Provide(provide_portfolio_service, sync_to_thread=False),
+    "bundle_service": Provide(provide_bundle_service, sync_to_thread=False),
     "retention_service": Provide(provide_retention_service, sync_to_thread=False),
     "act_service": Provide(provide_act_service, sync_to_thread=False),
 }

@@ -8,15 +8,12 @@ from typing import Annotated, Any, ClassVar
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
-from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.domain.access_log import AccessLog, client_ip
 from service.domain.acts import ActService
 from service.domain.documents import DocumentService
-from service.domain.filenames import content_disposition, safe_filename
 from service.domain.metadata import parse_class_name
-from service.domain.portfolio_service import PortfolioService
 from service.domain.principal import (
     Principal,
     ensure_documents_readable,
@@ -30,7 +27,6 @@ from service.domain.roles import Role
 from service.domain.students import StudentService
 from service.errors import Forbidden
 from service.schemas import DocumentRead, DocumentUpload, LeavingCreate, StudentCreate, StudentRead
-from service.streams import file_chunks
 
 
 class StudentController(Controller):
@@ -195,46 +191,3 @@ class StudentController(Controller):
             documents = [d for d in documents if d.status == "verified"]
         await access_log.record(tenant_id, "read_list", student_id=student_id)
         return [DocumentRead.of(d) for d in documents]
-
-    @get(
-        "/{student_id:str}/portfolio.pdf",
-        operation_id="getPortfolioPdf",
-        summary="Портфолио обучающегося (PDF)",
-        media_type="application/pdf",
-    )
-    async def portfolio(
-        self,
-        student_id: FromPath[str],
-        principal: NamedDependency[Principal],
-        tenant_id: NamedDependency[str],
-        today: NamedDependency[date],
-        student_service: NamedDependency[StudentService],
-        portfolio_service: NamedDependency[PortfolioService],
-        access_log: NamedDependency[AccessLog],
-        request: Request[Any, Any, Any],
-        verified_only: Annotated[
-            bool, QueryParameter(description="Только проверенные документы (для семьи — всегда)")
-        ] = False,
-    ) -> Stream:
-        """Cover, contents by category with page numbers, then every document's pages.
-
-        Rejected documents are never included; pending ones only in a staff member's copy."""
-        reached = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
-        student, out, size = await portfolio_service.build(
-            tenant_id,
-            student_id,
-            today=today,
-            verified_only=verified_only or not sees_unverified(principal, reached),
-        )
-        await access_log.record(tenant_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
-        name = safe_filename(f"Портфолио {student.full_name} {today:%Y-%m-%d}.pdf")
-        return Stream(
-            file_chunks(out),
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": content_disposition(name, inline=True),
-                "Content-Length": str(size),
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )

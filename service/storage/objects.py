@@ -368,6 +368,20 @@ class ObjectStore:
 
         return chunks()
 
+    async def size_of(self, key: str) -> int | None:
+        """The object's size, or None when there is no such object."""
+
+        def run() -> int | None:
+            try:
+                return self._client.stat_object(bucket_name=self.bucket, object_name=key).size
+            except S3Error as exc:
+                if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                    return None
+                raise
+
+        result: int | None = await self._call(run)
+        return result
+
     async def list_objects(self, prefix: str) -> list[StoredObject]:
         def run() -> list[StoredObject]:
             return [

@@ -199,10 +199,15 @@ def test_act_draft_approve_execute_leaves_tombstones_and_nothing_else(
         ).status_code
         == 409
     )
+    # A kept portfolio holds copies of the pages about to be destroyed.
+    assert app_client.get(f"/api/v1/students/{pupil['pupil']['id']}/portfolio.pdf").status_code == 200
+    portfolios = f"schools/{settings.school_id}/portfolios/{pupil['pupil']['id']}/"
+    assert len(versions(s3, settings, portfolios)) == 1
     result = app_client.post(f"{R}/acts/{act['id']}/execute", json={"executed_by": "Архивариус Тестова"})
     assert result.status_code == 200, result.text
     executed = result.json()
     assert executed["status"] == "executed"
+    assert versions(s3, settings, portfolios) == []
     assert sorted(executed["execution"]["destroyed"]) == sorted([doc["id"], second["id"]])
 
     for d in (doc, second):

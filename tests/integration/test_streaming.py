@@ -6,6 +6,7 @@ import hashlib
 import os
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,11 +62,11 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int, dict[
         proc.wait(timeout=20)
 
 
-def _big_file(path: Path) -> str:
+def _big_file(path: Path, size: int = SIZE) -> str:
     digest = hashlib.sha256()
     block = os.urandom(1024 * 1024)
     with path.open("wb") as fh:
-        for i in range(SIZE // len(block)):
+        for i in range(size // len(block)):
             chunk = block[:-4] + i.to_bytes(4, "big")  # no two megabytes alike
             digest.update(chunk)
             fh.write(chunk)
@@ -115,3 +116,50 @@ def test_200_mb_creative_work_streams_in_and_out_with_flat_memory(
     )
     assert upload_rss.growth < BUDGET
     assert download_rss.growth < BUDGET
+
+
+def test_a_1_gb_bundle_streams_with_flat_memory(
+    server: tuple[str, int, dict[str, str]], tmp_path: Path
+) -> None:
+    url, pid, headers = server
+    expected: dict[str, str] = {}
+    with httpx.Client(base_url=url, timeout=600, headers=headers) as http:
+        student = http.post(
+            "/api/v1/students", json={"full_name": "Образцов Пётр", "class_name": "9В"}
+        ).json()
+        for n in range(5):
+            path = tmp_path / f"концерт-{n}.mp4"
+            sha = _big_file(path)
+            with path.open("rb") as fh:
+                response = http.post(
+                    f"/api/v1/students/{student['id']}/documents",
+                    files={"file": (path.name, fh, "video/mp4")},
+                    data={"kind": "creative_work", "title": f"Концерт {n}", "category": "creative"},
+                )
+            assert response.status_code == 201, response.text
+            expected[sha] = path.name
+            path.unlink()
+        # Warm up: the first bundle assembles and keeps the portfolio.
+        http.get(f"/api/v1/students/{student['id']}/portfolio.pdf").raise_for_status()
+
+        target = tmp_path / "bundle.zip"
+        with (
+            PeakRss(pid) as rss,
+            http.stream("GET", f"/api/v1/students/{student['id']}/bundle.zip") as stream,
+            target.open("wb") as out,
+        ):
+            assert stream.status_code == 200
+            for chunk in stream.iter_bytes():
+                out.write(chunk)
+    size = target.stat().st_size
+    assert size > 5 * SIZE
+    with zipfile.ZipFile(target) as bundle:
+        for name in bundle.namelist():
+            if name.endswith(".mp4"):
+                digest = hashlib.sha256()
+                with bundle.open(name) as member:
+                    while block := member.read(1024 * 1024):
+                        digest.update(block)
+                assert digest.hexdigest() in expected, name
+    print(f"\nbundle of {size / 2**20:.0f} MB: service RSS growth {rss.growth / 2**20:.1f} MB")
+    assert rss.growth < BUDGET
