@@ -14,23 +14,20 @@ import argparse
 import asyncio
 import hashlib
 import io
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
 from PIL import Image, ImageDraw
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.embedded import BENCH_ADMIN, EmbeddedStores, S3Ports, free_port, staff_headers, start_service
-from service.settings import Settings
+from common import bench_service
 
 
 def scan(seed: int) -> bytes:
@@ -142,33 +139,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="archive-load-"))
-    embedded = None
-    if os.environ.get("MONGODB_URI") and os.environ.get("S3_ENDPOINT"):
-        env = {k: os.environ[k] for k in ("MONGODB_URI", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY")}
-    else:
-        embedded = EmbeddedStores(data_dir=tmp / "stores", mongo_port=free_port(), s3_ports=S3Ports.free())
-        embedded.start()
-        env = embedded.env()
-    tag = uuid.uuid4().hex[:8]
-    port = free_port()
-    server_env = {
-        **env,
-        "MONGODB_DB": f"load_{tag}",
-        "S3_BUCKET": f"load-{tag}",
-        "TMPDIR": str(tmp),
-        **BENCH_ADMIN,
-    }
-    server = start_service(server_env, port=port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        headers = staff_headers(url, Settings.from_env(server_env))
-        return asyncio.run(run(url, args.clients, args.seconds, headers))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if embedded is not None:
-            embedded.stop()
+    with bench_service() as svc:
+        return asyncio.run(
+            run(svc.url, args.clients, args.seconds, {"Authorization": svc.http.headers["Authorization"]})
+        )
 
 
 if __name__ == "__main__":

@@ -80,6 +80,10 @@ def parse_nomenclature(text: str, *, document_kinds: Iterable[str], version: int
         where = re.search(r"line (\d+), column (\d+)", str(exc))
         place = f" (строка {where.group(1)}, позиция {where.group(2)})" if where else ""
         raise NomenclatureError([f"Файл номенклатуры содержит синтаксическую ошибку TOML{place}."]) from None
+    except RecursionError:
+        raise NomenclatureError(
+            ["Файл номенклатуры устроен слишком глубоко: это не номенклатура дел."]
+        ) from None
     items = raw.get("entry")
     if not isinstance(items, list) or not items:
         raise NomenclatureError(["В номенклатуре нет ни одной статьи ([[entry]])."])

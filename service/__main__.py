@@ -106,7 +106,7 @@ def _exit_on_sigterm() -> None:
 
 
 def _run(settings: Settings) -> int:
-    from service.embedded import EmbeddedStores
+    from service.embedded import EmbeddedStartError, EmbeddedStores
 
     _exit_on_sigterm()
 
@@ -120,7 +120,11 @@ def _run(settings: Settings) -> int:
             secret_key=settings.s3_secret_key,
         )
         log.info("starting embedded SecantusDB and SeaweedFS under %s ...", settings.data_dir)
-        embedded.start()
+        try:
+            embedded.start()
+        except EmbeddedStartError as exc:
+            print(f"Встроенные хранилища не запустились: {exc}", file=sys.stderr)
+            return 1
         settings = replace(settings, mongodb_uri=embedded.mongodb_uri, s3_endpoint=embedded.s3_endpoint)
     try:
         from service.demo import demo_accounts_text
@@ -159,11 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     action = {"seed-demo": "seed", "sweep-orphans": "sweep"}.get(args.command, args.command)
     if action in ("export", "import") and not args.path:
         parser.error(f"{args.command} needs a folder: python -m service {args.command} DIR")
+    from pymongo.errors import PyMongoError
+
     try:
         asyncio.run(_with_stores(settings, action, args.path))
     except ArchiveError as exc:
         print(f"Отказано: {exc.message}", file=sys.stderr)
         return 1
+    except PyMongoError:
+        print(
+            "База данных архива недоступна. Запустите сервис (make run) в другом окне или укажите "
+            "MONGODB_URI и S3_ENDPOINT работающих хранилищ.",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

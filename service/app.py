@@ -21,9 +21,12 @@ from service.routes.applications import ApplicationController
 from service.routes.dependencies import DEPENDENCIES
 from service.routes.documents import DocumentController
 from service.routes.health import HealthController, index
+from service.routes.imports import ImportController
 from service.routes.info_requests import InfoRequestController
 from service.routes.portfolios import PortfolioController
+from service.routes.records import RecordController
 from service.routes.retention import ActController, RetentionController
+from service.routes.rewards import RewardController
 from service.routes.students import StudentController
 from service.security_headers import add_security_headers
 from service.settings import Settings
@@ -50,6 +53,9 @@ def create_app(
             UserController,
             StudentController,
             PortfolioController,
+            RewardController,
+            RecordController,
+            ImportController,
             ApplicationController,
             DocumentController,
             RetentionController,

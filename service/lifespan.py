@@ -17,11 +17,13 @@ from service.settings import Settings
 from service.storage.access_log import INDEXES as ACCESS_LOG_INDEXES
 from service.storage.accounts import ACCOUNT_INDEXES, SESSION_INDEXES
 from service.storage.applications import APPLICATION_INDEXES, CONSENT_INDEXES
+from service.storage.imports import IMPORT_INDEXES
 from service.storage.info_requests import INDEXES as INFO_REQUEST_INDEXES
 from service.storage.mongo import ensure_indexes, make_mongo_client
 from service.storage.objects import ObjectStore, make_minio_client
 from service.storage.portfolio_jobs import PORTFOLIO_JOB_INDEXES
 from service.storage.retention_repo import ensure_retention_indexes
+from service.storage.rewards import REWARD_INDEXES
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ async def open_stores(settings: Settings) -> Stores:
         await db.applications.create_indexes(APPLICATION_INDEXES)
         await db.consents.create_indexes(CONSENT_INDEXES)
         await db.portfolio_jobs.create_indexes(PORTFOLIO_JOB_INDEXES)
+        await db.rewards.create_indexes(REWARD_INDEXES)
+        await db.imports.create_indexes(IMPORT_INDEXES)
         minio = make_minio_client(
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
         )

@@ -37,6 +37,12 @@ def decode_limiter() -> anyio.CapacityLimiter:
     return anyio.CapacityLimiter(DECODE_SLOTS)
 
 
+@functools.cache
+def portfolio_limiter() -> anyio.CapacityLimiter:
+    """One portfolio is assembled at a time per process: each holds its pages until written."""
+    return anyio.CapacityLimiter(1)
+
+
 def release_free_memory(*, collect: bool = True) -> None:
     if collect:
         # pypdf's writer and its objects reference each other: only the cycle collector frees them.

@@ -55,6 +55,45 @@ class VerificationStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class RewardKind(enum.StrEnum):
+    """Поощрения, as the regulation lists them."""
+
+    GRATITUDE = "gratitude"  # благодарность
+    COMMENDATION = "commendation"  # похвальный лист
+    GRAMOTA = "gramota"  # грамота
+    VALUABLE_GIFT = "valuable_gift"  # ценный подарок
+    PRIZE = "prize"  # приз
+    OTHER = "other"
+
+
+REWARD_KIND_TITLES_RU: dict[RewardKind, str] = {
+    RewardKind.GRATITUDE: "благодарность",
+    RewardKind.COMMENDATION: "похвальный лист",
+    RewardKind.GRAMOTA: "грамота",
+    RewardKind.VALUABLE_GIFT: "ценный подарок",
+    RewardKind.PRIZE: "приз",
+    RewardKind.OTHER: "другое поощрение",
+}
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A поощрение granted by an order of the school; part of the pupil's record."""
+
+    id: str
+    school_id: str
+    student_id: str
+    granted_on: date
+    kind: RewardKind
+    reason: str
+    order_number: str
+    order_date: date
+    academic_year: str
+    scan_document_id: str | None = None
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+
+
 STATUS_TITLES_RU = {"pending": "на проверке", "verified": "проверен", "rejected": "отклонён"}
 
 
@@ -170,3 +209,19 @@ class Document:
     rejection_reason: str | None = None
     application_id: str | None = None  # the family's заявление for results of other organisations
     uploaded_by: str | None = None
+    # Set by the deputy: the event is in the ministry's Перечень for that academic year, so a
+    # winner's or prize-winner's result qualifies for the state register of gifted children (ГИР).
+    in_ministry_list: bool = False
+    ministry_list_note: str | None = None
+    # Team and class material, stored once: a team diploma also belongs to these pupils, a class
+    # album or poster to the pupils of this class. The owner (``student_id``) keeps the case.
+    linked_student_ids: tuple[str, ...] = ()
+    shared_with_class: str | None = None
+
+    def concerns(self, student: Student) -> bool:
+        """Whether the document is part of this pupil's record (own, team or class material)."""
+        return (
+            student.id == self.student_id
+            or student.id in self.linked_student_ids
+            or (self.shared_with_class is not None and self.shared_with_class == student.class_name)
+        )

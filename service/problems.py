@@ -146,6 +146,15 @@ def internal_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Respons
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, MSG_INTERNAL, "internal_error")
 
 
+def too_deep_handler(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    # msgspec refuses JSON nested deeper than the interpreter can follow.
+    return problem(
+        HTTP_400_BAD_REQUEST,
+        "Запрос устроен слишком сложно (слишком глубокая вложенность). Проверьте отправляемые данные.",
+        "invalid_request",
+    )
+
+
 def undecodable_form_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
     # Litestar reads a file part sent without a file name as a text field and fails to decode it.
     return problem(
@@ -158,6 +167,7 @@ def undecodable_form_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError)
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     UnicodeDecodeError: undecodable_form_handler,
+    RecursionError: too_deep_handler,
     errors.ArchiveError: archive_error_handler,
     PyMongoError: mongo_error_handler,
     ValidationException: validation_error_handler,

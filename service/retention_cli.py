@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 import anyio
+from pymongo.errors import PyMongoError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -209,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         errors.print(f"[red]Отказано:[/red] {exc.message}")
         return 1
+    except PyMongoError:
+        errors.print(
+            "[red]База данных архива недоступна.[/red] Запустите сервис (make run) или укажите "
+            "MONGODB_URI и S3_ENDPOINT работающих хранилищ."
+        )
+        return 2
     return 0
 
 

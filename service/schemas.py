@@ -123,9 +123,14 @@ class DocumentRead(msgspec.Struct):
     rejection_reason: str | None = None
     verified_at: datetime | None = None
     application_id: str | None = None
+    in_ministry_list: bool = False  # the event is in the ministry's Перечень for that year
+    # Team and class material: the other pupils are named to staff only, never to families.
+    linked_student_ids: list[str] | None = None
+    shared_with_class: str | None = None
+    shared: bool = False
 
     @classmethod
-    def of(cls, d: Document) -> DocumentRead:
+    def of(cls, d: Document, *, for_family: bool = False) -> DocumentRead:
         m = d.metadata
         return cls(
             id=d.id,
@@ -154,6 +159,10 @@ class DocumentRead(msgspec.Struct):
             rejection_reason=d.rejection_reason,
             verified_at=d.verified_at,
             application_id=d.application_id,
+            in_ministry_list=d.in_ministry_list,
+            linked_student_ids=None if for_family else list(d.linked_student_ids),
+            shared_with_class=None if for_family else d.shared_with_class,
+            shared=bool(d.linked_student_ids or d.shared_with_class),
         )
 
 

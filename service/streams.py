@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import anyio
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024
 
 
 async def file_chunks(fh: BinaryIO) -> AsyncIterator[bytes]:

@@ -12,10 +12,11 @@ from service.domain.bundle_service import BundleService
 from service.domain.documents import DocumentService
 from service.domain.portfolio_service import PortfolioService
 from service.domain.retention_service import RetentionService
+from service.domain.rewards import RewardService
 from service.domain.students import StudentService
 from service.settings import Settings
 from service.storage.access_log import AccessLogRepository
-from service.storage.accounts import AccountRepository, SessionRepository
+from service.storage.accounts import AccountRepository, SessionRepository, UnknownLoginRepository
 from service.storage.applications import ApplicationRepository, ConsentRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
 from service.storage.portfolio_jobs import PortfolioJobRepository
@@ -26,6 +27,7 @@ from service.storage.retention_repo import (
     NomenclatureRepository,
     TombstoneRepository,
 )
+from service.storage.rewards import RewardRepository
 
 if TYPE_CHECKING:
     from service.lifespan import Stores
@@ -90,7 +92,13 @@ def make_account_service(settings: Settings, stores: Stores) -> AccountService:
         argon2_memory_kib=settings.argon2_memory_kib,
     )
     db = stores.db
-    return AccountService(AccountRepository(db), SessionRepository(db), StudentRepository(db), policy)
+    return AccountService(
+        AccountRepository(db),
+        SessionRepository(db),
+        StudentRepository(db),
+        policy,
+        UnknownLoginRepository(db),
+    )
 
 
 def make_portfolio_service(settings: Settings, stores: Stores) -> PortfolioService:
@@ -100,6 +108,7 @@ def make_portfolio_service(settings: Settings, stores: Stores) -> PortfolioServi
         students=StudentService(StudentRepository(stores.db)),
         objects=stores.objects,
         jobs=PortfolioJobRepository(stores.db),
+        rewards=RewardRepository(stores.db),
     )
 
 
@@ -107,3 +116,7 @@ def make_bundle_service(settings: Settings, stores: Stores) -> BundleService:
     return BundleService(
         settings=settings, portfolios=make_portfolio_service(settings, stores), objects=stores.objects
     )
+
+
+def make_reward_service(stores: Stores) -> RewardService:
+    return RewardService(RewardRepository(stores.db), DocumentRepository(stores.db))

@@ -25,8 +25,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from service.domain.metadata import clean_text, parse_class_name
 from service.domain.principal import Principal
 from service.domain.roles import Role, parse_roles
-from service.errors import InvalidInput, NotFound, NotSignedIn, TooManyAttempts
-from service.storage.accounts import AccountRepository, SessionRepository
+from service.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
+from service.storage.accounts import AccountRepository, SessionRepository, UnknownLoginRepository
 from service.storage.mongo import StudentRepository, utcnow
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -106,8 +106,10 @@ class AccountService:
         sessions: SessionRepository,
         students: StudentRepository,
         policy: AuthPolicy | None = None,
+        unknown_logins: UnknownLoginRepository | None = None,
     ) -> None:
         self._accounts = accounts
+        self._unknown = unknown_logins
         self._sessions = sessions
         self._students = students
         self.policy = policy or AuthPolicy()
@@ -157,6 +159,21 @@ class AccountService:
             )
         if fields.get("active") is not None:
             changes["active"] = bool(fields["active"])
+        current = await self._accounts.get(school_id, user_id)
+        stops_being_admin = changes.get("active") is False or (
+            "roles" in changes and "admin" not in changes["roles"]
+        )
+        if (
+            current is not None
+            and current.get("active", True)
+            and "admin" in current.get("roles", [])
+            and stops_being_admin
+            and not await self._accounts.count_active_admins(school_id, besides=user_id)
+        ):
+            # Nobody could manage accounts any more; only a restart with a new bootstrap admin would help.
+            raise Conflict(
+                "Это последний администратор школы: сначала назначьте администратором другого пользователя."
+            )
         account = await self._accounts.update(school_id, user_id, changes) if changes else None
         if account is None:
             account = await self._accounts.get(school_id, user_id)
@@ -238,16 +255,23 @@ class AccountService:
         if not isinstance(login, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
             raise NotSignedIn(MSG_BAD_CREDENTIALS)
         now = utcnow()
-        account = await self._accounts.by_login(school_id, login.strip().lower())
+        name = login.strip().lower()
+        account = await self._accounts.by_login(school_id, name)
         if account is None:
+            # Answered exactly like a wrong password for a real login, lockout included.
+            if self._unknown is not None:
+                locked = await self._unknown.locked_until(school_id, name)
+                if locked is not None and locked > now:
+                    raise TooManyAttempts(self._locked_message())
+                failures = await self._unknown.record_failure(school_id, name, now=now)
+                if failures >= self.policy.lockout_failures:
+                    until = now + timedelta(minutes=self.policy.lockout_minutes)
+                    await self._unknown.lock_until(school_id, name, until)
             await self._verify(self._dummy_hash, password)
             raise NotSignedIn(MSG_BAD_CREDENTIALS)
         locked = account.get("locked_until")
         if locked is not None and locked > now:
-            raise TooManyAttempts(
-                "Слишком много неудачных попыток входа. Вход временно заблокирован, "
-                f"попробуйте через {self.policy.lockout_minutes} минут или обратитесь к администратору."
-            )
+            raise TooManyAttempts(self._locked_message())
         if not await self._verify(account["password_hash"], password):
             failures = await self._accounts.record_failure(account["_id"], now=now)
             if failures >= self.policy.lockout_failures:
@@ -262,6 +286,12 @@ class AccountService:
             await self._accounts.update(school_id, account["_id"], {"password_hash": new_hash})
         await self._accounts.record_success(account["_id"], now=now)
         return await self._issue(account, kind=kind, now=now)
+
+    def _locked_message(self) -> str:
+        return (
+            "Слишком много неудачных попыток входа. Вход временно заблокирован, "
+            f"попробуйте через {self.policy.lockout_minutes} минут или обратитесь к администратору."
+        )
 
     async def _issue(self, account: Mapping[str, Any], *, kind: str, now: datetime) -> IssuedSession:
         token = secrets.token_urlsafe(32)
@@ -321,6 +351,8 @@ def _login(value: Any) -> str:
 
 
 def _password(value: Any) -> str:
-    if not isinstance(value, str) or not (MIN_PASSWORD <= len(value) <= MAX_PASSWORD):
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD:
         raise InvalidInput(f"Пароль: не короче {MIN_PASSWORD} символов.", field="password")
+    if len(value) > MAX_PASSWORD:
+        raise InvalidInput(f"Пароль: не длиннее {MAX_PASSWORD} символов.", field="password")
     return value

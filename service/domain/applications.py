@@ -87,6 +87,7 @@ class ApplicationService:
         self, school_id: str, student_id: str, fields: Mapping[str, Any], *, today: date, by: str
     ) -> dict[str, Any]:
         year = fields.get("academic_year")
+        year = year.strip() if isinstance(year, str) else None
         scan = clean_text(fields.get("scan_document_id"), "scan_document_id", max_len=64)
         if scan:
             document = await self._documents.get(school_id, scan)
@@ -105,7 +106,10 @@ class ApplicationService:
                 fields.get("submitted_by"), "submitted_by", required=True, max_len=200
             ),
             "relation": _relation(fields.get("relation")),
-            "academic_year": parse_academic_year(year, default="") if year else None,
+            # Blank (or only spaces) means every year, like a missing one.
+            "academic_year": (parse_academic_year(year, default="") or None)
+            if isinstance(year, str)
+            else None,
             "scope": clean_text(fields.get("scope"), "scope", max_len=1000),
             "scan_document_id": scan,
             "recorded_by": by,

@@ -27,7 +27,10 @@ from service.models import (
     KIND_TITLES_RU,
     LEVEL_TITLES_RU,
     RESULT_TITLES_RU,
+    REWARD_KIND_TITLES_RU,
+    STATUS_TITLES_RU,
     Document,
+    Reward,
     Student,
 )
 
@@ -57,7 +60,6 @@ MANIFEST_COLUMNS = [
     ("size", "Размер, байт"),
     ("sha256", "SHA-256"),
 ]
-STATUS_RU = {"pending": "на проверке", "verified": "проверен", "rejected": "отклонён"}
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def manifest_rows(files: Sequence[BundleFile]) -> list[dict[str, Any]]:
                 "result": RESULT_TITLES_RU[m.result] if m.result else "",
                 "issued_on": ru_date(m.issued_on) if m.issued_on else "",
                 "academic_year": m.academic_year,
-                "status": STATUS_RU.get(f.document.status, f.document.status),
+                "status": STATUS_TITLES_RU.get(f.document.status, f.document.status),
                 "size": f.document.file.size,
                 "sha256": f.document.file.sha256,
             }
@@ -135,6 +137,7 @@ def manifest_json(
     issued_at: datetime,
     rows: list[dict[str, Any]],
     portfolio: dict[str, Any],
+    rewards: list[dict[str, str]],
 ) -> bytes:
     body = {
         "school": school_name,
@@ -142,18 +145,49 @@ def manifest_json(
         "issued_at": issued_at.isoformat(),
         "portfolio": portfolio,
         "documents": rows,
+        "rewards": rewards,
     }
     return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def manifest_csv(rows: list[dict[str, Any]]) -> bytes:
+def _csv(columns: list[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> bytes:
     """Semicolon-separated with a BOM: what Excel in a Russian locale opens correctly."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([title for _, title in MANIFEST_COLUMNS])
+    writer.writerow([title for _, title in columns])
     for row in rows:
-        writer.writerow([row[key] for key, _ in MANIFEST_COLUMNS])
+        writer.writerow([row[key] for key, _ in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def manifest_csv(rows: list[dict[str, Any]]) -> bytes:
+    return _csv(MANIFEST_COLUMNS, rows)
+
+
+REWARD_COLUMNS = [
+    ("granted_on", "Дата"),
+    ("kind", "Вид поощрения"),
+    ("reason", "За что"),
+    ("order_number", "Номер приказа"),
+    ("order_date", "Дата приказа"),
+]
+
+
+def reward_rows(rewards: Sequence[Reward]) -> list[dict[str, str]]:
+    return [
+        {
+            "granted_on": ru_date(r.granted_on),
+            "kind": REWARD_KIND_TITLES_RU[r.kind],
+            "reason": r.reason,
+            "order_number": r.order_number,
+            "order_date": ru_date(r.order_date),
+        }
+        for r in rewards
+    ]
+
+
+def rewards_csv(rows: list[dict[str, str]]) -> bytes:
+    return _csv(REWARD_COLUMNS, rows)
 
 
 def checksums(entries: Sequence[tuple[str, str]]) -> bytes:
@@ -175,6 +209,7 @@ def readme(student: Student, school_name: str, issued_on: date, documents: int, 
   {DOCUMENTS_FOLDER}/             — копии документов в исходном виде, по категориям;
   manifest.csv, manifest.json — перечень документов: название, вид, категория, мероприятие,
                            уровень, результат, дата, учебный год, файл, размер и контрольная сумма;
+  rewards.csv            — поощрения: дата, вид, за что, номер и дата приказа;
   checksums.sha256       — контрольные суммы SHA-256 всех файлов пакета.
 
 Пакет выдан законному представителю обучающегося (или самому обучающемуся). Сведения

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from stream_zip import ZIP_AUTO, async_stream_zip
 
 from service.domain import bundle
 from service.domain.portfolio_service import Built, PortfolioOptions, PortfolioService, Queued, Ready
-from service.models import Student
+from service.models import Reward, Student
 from service.settings import Settings
 from service.storage.mongo import utcnow
 from service.storage.objects import ObjectStore
@@ -32,6 +32,7 @@ STORE_ONLY = 0  # scans and PDFs are compressed already: deflate would cost CPU 
 class BundleStream:
     student: Student
     chunks: AsyncIterator[bytes]
+    keep: Callable[[], Awaitable[None]] | None = None  # after sending: keep a fresh portfolio
 
 
 class _Hashed:
@@ -76,10 +77,11 @@ class BundleService:
         portfolio = await self._portfolios.request(school_id, student_id, options, today=today, by=by)
         if isinstance(portfolio, Queued):
             return portfolio
-        student, documents, _ = await self._portfolios.inputs(school_id, student_id, options)
-        files = bundle.plan_files(documents)
-        members = self._members(student, files, portfolio, today=today, bagit=bagit)
-        return BundleStream(student, aiter(async_stream_zip(members)))
+        inputs = await self._portfolios.inputs(school_id, student_id, options)
+        files = bundle.plan_files(inputs.documents)
+        members = self._members(inputs.student, files, inputs.rewards, portfolio, today=today, bagit=bagit)
+        keep = portfolio.keep if isinstance(portfolio, Built) else None
+        return BundleStream(inputs.student, aiter(async_stream_zip(members)), keep)
 
     def _portfolio_chunks(self, portfolio: Ready | Built) -> AsyncIterator[bytes]:
         if isinstance(portfolio, Built):
@@ -106,6 +108,7 @@ class BundleService:
         self,
         student: Student,
         files: list[bundle.BundleFile],
+        rewards: list[Reward],
         portfolio: Ready | Built,
         *,
         today: date,
@@ -146,9 +149,11 @@ class BundleService:
                     now,
                     rows,
                     {"file": bundle.PORTFOLIO_NAME, "size": portfolio.size, "sha256": portfolio_sha},
+                    bundle.reward_rows(rewards),
                 ),
             ),
             ("manifest.csv", bundle.manifest_csv(rows)),
+            ("rewards.csv", bundle.rewards_csv(bundle.reward_rows(rewards))),
             (
                 "README.txt",
                 bundle.readme(student, self._settings.school_name, today, len(files), bagit=bagit),

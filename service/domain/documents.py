@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import BinaryIO
@@ -21,13 +21,21 @@ import anyio
 from service.domain.applications import MSG_APPLICATION_NEEDED, ApplicationService
 from service.domain.filenames import safe_filename
 from service.domain.inspection import Inspection
-from service.domain.metadata import clean_text, parse_document_metadata
+from service.domain.metadata import clean_text, parse_class_name, parse_document_metadata
 from service.domain.retention_service import RetentionService
 from service.domain.sandbox import inspect_in_child
-from service.domain.students import StudentService
+from service.domain.students import MSG_STUDENT_NOT_FOUND, StudentService
 from service.errors import Conflict, FileTooLarge, InvalidInput, NotFound
 from service.memory import decode_limiter
-from service.models import FREE_FORM_KINDS, Document, DocumentKind, FileFacts, Source, VerificationStatus
+from service.models import (
+    FREE_FORM_KINDS,
+    Document,
+    DocumentKind,
+    FileFacts,
+    Source,
+    Student,
+    VerificationStatus,
+)
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository, utcnow
 from service.storage.objects import ObjectStore
@@ -258,9 +266,18 @@ class DocumentService:
         metadata = parse_document_metadata(merged, today=today)
         if metadata == m:
             return document
+        application_id = document.application_id
+        if metadata.source == Source.OTHER_ORGANISATION and metadata.academic_year != m.academic_year:
+            # Moved to another school year: the family's application must cover that year too.
+            application_id = await self._applications.covering_application(
+                school_id, document.student_id, metadata.academic_year, None
+            )
         reset = {"status": VerificationStatus.PENDING.value, "verified_by": None, "verified_at": None}
         await self._documents.replace_metadata(
-            school_id, document_id, metadata, {**reset, "rejection_reason": None}
+            school_id,
+            document_id,
+            metadata,
+            {**reset, "rejection_reason": None, "application_id": application_id},
         )
         return replace(
             document,
@@ -269,6 +286,44 @@ class DocumentService:
             verified_by=None,
             verified_at=None,
             rejection_reason=None,
+            application_id=application_id,
+        )
+
+    async def link(
+        self,
+        school_id: str,
+        document_id: str,
+        *,
+        student_ids: list[str],
+        class_name: str | None,
+        may_link: Callable[[Student], bool],
+    ) -> Document:
+        """Make a stored document part of other pupils' records too (a team diploma) or of a
+        whole class (an album, a poster). It stays stored once and filed in its owner's case.
+
+        Raises:
+            NotFound: no such document, or a pupil that does not exist or is out of reach.
+            InvalidInput: too many pupils, or a malformed class.
+        """
+        document = await self.get(school_id, document_id)
+        wanted = sorted({i for i in student_ids if i and i != document.student_id})
+        if len(wanted) > 100:
+            raise InvalidInput("Не более 100 обучающихся на один документ.", field="student_ids")
+        found = await self._students.get_many(school_id, wanted)
+        for student_id in wanted:
+            pupil = found.get(student_id)
+            if pupil is None or not may_link(pupil):
+                raise NotFound(MSG_STUDENT_NOT_FOUND)
+        shared = parse_class_name(class_name) if class_name and class_name.strip() else None
+        await self._documents.set_links(school_id, document_id, student_ids=wanted, shared_with_class=shared)
+        return replace(document, linked_student_ids=tuple(wanted), shared_with_class=shared)
+
+    async def list_for_record(
+        self, school_id: str, student: Student, *, class_material: bool
+    ) -> list[Document]:
+        """Everything in a pupil's record: own documents, team documents, and class material."""
+        return await self._documents.list_for_record(
+            school_id, student.id, class_name=student.class_name if class_material else None
         )
 
     async def verification_queue(self, school_id: str, *, limit: int = 200) -> list[Document]:

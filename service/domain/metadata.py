@@ -57,6 +57,10 @@ FIELD_NAMES_RU = {
     "issued": "что выдано",
     "answered_on": "дата ответа",
     "student_id": "обучающийся",
+    "granted_on": "дата поощрения",
+    "note": "примечание",
+    "order_date": "дата приказа",
+    "scan_document_id": "скан документа",
     "login": "логин",
     "password": "пароль",
     "roles": "роли",
@@ -167,10 +171,19 @@ _CLASS_NAME = re.compile(r"^(?:[1-9]|1[0-2])-?[А-ЯЁA-Z]{0,4}$")
 GTO_RESULTS = frozenset({Result.GTO_GOLD, Result.GTO_SILVER, Result.GTO_BRONZE})
 
 
+_LOOKALIKE_LETTERS = "ABCEHKMOPTXY"
+_LATIN_LOOKALIKES = str.maketrans(_LOOKALIKE_LETTERS, "АВСЕНКМОРТХУ")
+
+
 def parse_class_name(value: str | None) -> str:
     """ "7б", "7 Б" and "7-Б" all mean class 7Б (parallel 1-12 and up to four letters)."""
     cleaned = clean_text(value, "class_name", required=True, max_len=20) or ""
+    # A Latin look-alike typed on the wrong keyboard layout ("7B", "5A") is the Cyrillic letter:
+    # otherwise 7B and 7Б would be two classes with two class teachers.
     compact = cleaned.replace(" ", "").upper()
+    letters = compact.lstrip("0123456789-")
+    if letters and all(ch in _LOOKALIKE_LETTERS for ch in letters):
+        compact = compact.translate(_LATIN_LOOKALIKES)
     if not _CLASS_NAME.match(compact):
         raise InvalidInput(
             "Поле «класс»: укажите номер параллели и букву, например 7Б или 10-ИТ.", field="class_name"

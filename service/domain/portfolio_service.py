@@ -10,28 +10,34 @@ job, so a killed worker's job is picked up again and one job never runs twice at
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
 
 from service.domain.portfolio import LAYOUT_VERSION, assemble_portfolio
+from service.domain.sandbox import image_pages_in_child
 from service.domain.students import StudentService
-from service.memory import release_free_memory
-from service.models import Category, Document, Student
+from service.errors import ArchiveError
+from service.memory import portfolio_limiter, release_free_memory
+from service.models import Category, Document, Reward, Student
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository, utcnow
 from service.storage.objects import ObjectStore
 from service.storage.portfolio_jobs import PortfolioJobRepository
+from service.storage.rewards import RewardRepository
 
-SPOOL_BYTES = 8 * 1024 * 1024
 PDF = "application/pdf"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class PortfolioOptions:
     verified_only: bool = False
     academic_years: tuple[str, ...] = ()  # empty: every year
     categories: tuple[Category, ...] = ()  # empty: every category
+    rewards: bool = True  # the «Поощрения» section
+    class_material: bool = False  # albums and posters shared with the pupil's class
 
     def chooses(self, document: Document) -> bool:
         # Rejected documents never go in; pending ones only when staff ask for a working copy.
@@ -53,6 +61,8 @@ class PortfolioOptions:
             "verified_only": self.verified_only,
             "academic_years": sorted(self.academic_years),
             "categories": sorted(c.value for c in self.categories),
+            "rewards": self.rewards,
+            "class_material": self.class_material,
         }
 
     @classmethod
@@ -61,7 +71,12 @@ class PortfolioOptions:
             verified_only=bool(raw.get("verified_only")),
             academic_years=tuple(raw.get("academic_years") or ()),
             categories=tuple(Category(c) for c in raw.get("categories") or ()),
+            rewards=bool(raw.get("rewards", True)),
+            class_material=bool(raw.get("class_material")),
         )
+
+    def chooses_reward(self, reward: Reward) -> bool:
+        return self.rewards and (not self.academic_years or reward.academic_year in self.academic_years)
 
 
 @dataclass(frozen=True)
@@ -75,11 +90,13 @@ class Ready:
 
 @dataclass(frozen=True)
 class Built:
-    """A portfolio assembled just now into a temporary file (rewound)."""
+    """A portfolio assembled just now: an open temporary file, and ``keep`` to run after the
+    response has been sent (it stores the file in S3 for next time and removes it)."""
 
     student: Student
     out: BinaryIO
     size: int
+    keep: Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -94,8 +111,20 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class PortfolioInputs:
+    student: Student
+    documents: list[Document]
+    rewards: list[Reward]
+    key: str  # where its portfolio is kept
+
+
 def cache_key(
-    school_name: str, student: Student, options: PortfolioOptions, documents: list[Document]
+    school_name: str,
+    student: Student,
+    options: PortfolioOptions,
+    documents: list[Document],
+    rewards: list[Reward],
 ) -> tuple[str, str]:
     """(options digest, inputs digest): what the result depends on, and nothing else."""
     options_digest = _digest({"layout": LAYOUT_VERSION, **options.as_record()})[:16]
@@ -105,6 +134,9 @@ def cache_key(
         "student": [student.full_name, student.class_name],
         "options": options.as_record(),
         "documents": sorted((d.id, d.file.sha256, d.status, asdict(d.metadata)) for d in documents),
+        "rewards": sorted(
+            (r.id, r.granted_on, r.kind, r.reason, r.order_number, r.order_date) for r in rewards
+        ),
     }
     return options_digest, _digest(inputs)
 
@@ -117,15 +149,6 @@ def portfolio_key(school_id: str, student_id: str, options_digest: str, inputs_d
     return f"{portfolio_prefix(school_id, student_id)}{options_digest}/{inputs_digest}.pdf"
 
 
-def _sha256_of_file(fh: BinaryIO) -> str:
-    fh.seek(0)
-    digest = hashlib.sha256()
-    while chunk := fh.read(1024 * 1024):
-        digest.update(chunk)
-    fh.seek(0)
-    return digest.hexdigest()
-
-
 class PortfolioService:
     def __init__(
         self,
@@ -135,29 +158,32 @@ class PortfolioService:
         students: StudentService,
         objects: ObjectStore,
         jobs: PortfolioJobRepository,
+        rewards: RewardRepository,
     ) -> None:
         self._settings = settings
         self._documents = documents
         self._students = students
         self._objects = objects
         self._jobs = jobs
+        self._rewards = rewards
 
-    async def inputs(
-        self, school_id: str, student_id: str, options: PortfolioOptions
-    ) -> tuple[Student, list[Document], str]:
-        """The pupil, the documents the options choose, and the key of their portfolio.
+    async def inputs(self, school_id: str, student_id: str, options: PortfolioOptions) -> PortfolioInputs:
+        """The pupil, the documents and rewards the options choose, and where their portfolio is kept.
 
         Raises:
             NotFound: no such pupil.
         """
         student = await self._students.get(school_id, student_id)
-        documents = [
-            d for d in await self._documents.list_for_student(school_id, student_id) if options.chooses(d)
+        class_name = student.class_name if options.class_material else None
+        record = await self._documents.list_for_record(school_id, student_id, class_name=class_name)
+        documents = [d for d in record if options.chooses(d)]
+        rewards = [
+            r
+            for r in await self._rewards.list_for_student(school_id, student_id)
+            if options.chooses_reward(r)
         ]
-        key = portfolio_key(
-            school_id, student_id, *cache_key(self._settings.school_name, student, options, documents)
-        )
-        return student, documents, key
+        digests = cache_key(self._settings.school_name, student, options, documents, rewards)
+        return PortfolioInputs(student, documents, rewards, portfolio_key(school_id, student_id, *digests))
 
     async def request(
         self, school_id: str, student_id: str, options: PortfolioOptions, *, today: date, by: str | None
@@ -168,14 +194,18 @@ class PortfolioService:
             NotFound: no such pupil, or an original is missing from S3.
             StoreUnavailable: S3 did not answer.
         """
-        student, documents, key = await self.inputs(school_id, student_id, options)
-        size = await self._objects.size_of(key)
+        inputs = await self.inputs(school_id, student_id, options)
+        size = await self._objects.size_of(inputs.key)
         if size is not None:
-            return Ready(student, key, size)
-        if len(documents) > self._settings.portfolio_async_threshold:
-            return Queued(student, await self._queue(school_id, student_id, options, key, len(documents), by))
-        out, size = await self._assemble(student, documents, key, today=today)
-        return Built(student, out, size)
+            return Ready(inputs.student, inputs.key, size)
+        if len(inputs.documents) > self._settings.portfolio_async_threshold:
+            job = await self._queue(school_id, student_id, options, inputs.key, len(inputs.documents), by)
+            return Queued(inputs.student, job)
+        path, size, sha256 = await self._assemble(inputs, today=today)
+        out, for_store = self._open_twice(path)
+        # A partial, not a lambda: Litestar awaits async callables and runs others in a thread.
+        keep = functools.partial(self._keep_quietly, inputs.key, for_store, size, sha256)
+        return Built(inputs.student, out, size, keep=keep)
 
     async def _queue(
         self,
@@ -212,46 +242,70 @@ class PortfolioService:
         return await self._jobs.get(school_id, job_id)
 
     async def _assemble(
-        self,
-        student: Student,
-        documents: list[Document],
-        key: str,
-        *,
-        today: date,
-        progress: Callable[[int], None] | None = None,
-    ) -> tuple[BinaryIO, int]:
-        """Assemble into a spooled temporary file, store it under ``key``, return it rewound."""
-        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        self, inputs: PortfolioInputs, *, today: date, progress: Callable[[int], None] | None = None
+    ) -> tuple[Path, int, str]:
+        """Assemble into a temporary file; return its path, size and SHA-256."""
+        fd, name = tempfile.mkstemp(prefix="archive-portfolio-", suffix=".pdf")
+        path = Path(name)
 
-        def run() -> int:
+        def render_image(data: bytes) -> bytes:
+            return image_pages_in_child(
+                data,
+                max_image_pixels=self._settings.max_image_pixels,
+                memory_bytes=self._settings.inspect_memory_mb * 1024 * 1024,
+                seconds=self._settings.inspect_seconds,
+            )
+
+        def run() -> tuple[int, str]:
             try:
-                assemble_portfolio(
-                    student=student,
-                    school_name=self._settings.school_name,
-                    documents=documents,
-                    fetch=self._objects.read_bytes_sync,
-                    today=today,
-                    out=out,
-                    progress=progress,
-                )
+                with open(fd, "wb") as out:
+                    assembled = assemble_portfolio(
+                        render_image=render_image,
+                        student=inputs.student,
+                        school_name=self._settings.school_name,
+                        documents=inputs.documents,
+                        rewards=inputs.rewards,
+                        fetch=self._objects.read_bytes_sync,
+                        today=today,
+                        out=out,
+                        progress=progress,
+                    )
+                    return out.tell(), assembled.sha256
             finally:
                 release_free_memory()
-            size = out.tell()
-            out.seek(0)
-            return size
 
         try:
-            size = await anyio.to_thread.run_sync(run)
-            sha256 = await anyio.to_thread.run_sync(_sha256_of_file, out)
-            await self._objects.put_file(
-                key=key, fh=out, length=size, content_type=PDF, sha256=sha256, metadata={}
-            )
-            out.seek(0)
+            size, sha256 = await anyio.to_thread.run_sync(run, limiter=portfolio_limiter())
         except BaseException:
-            out.close()
+            await anyio.Path(path).unlink(missing_ok=True)
             raise
-        await self._forget_older(key)
-        return out, size
+        return path, size, sha256
+
+    async def _keep(self, key: str, fh: BinaryIO, size: int, sha256: str) -> None:
+        """Store an assembled portfolio under its key; the handle is closed in any case."""
+        try:
+            await self._objects.put_file(
+                key=key, fh=fh, length=size, content_type=PDF, sha256=sha256, metadata={}
+            )
+            await self._forget_older(key)
+        finally:
+            fh.close()
+
+    async def _keep_quietly(self, key: str, fh: BinaryIO, size: int, sha256: str) -> None:
+        # After the response: a failure here only means the next request assembles it again.
+        try:
+            await self._keep(key, fh, size, sha256)
+        except ArchiveError:
+            log.warning("an assembled portfolio could not be kept in S3", exc_info=True)
+
+    @staticmethod
+    def _open_twice(path: Path) -> tuple[BinaryIO, BinaryIO]:
+        """Two handles on the file, which is then removed: whatever happens to the response,
+        nothing is left behind in the temporary folder once both are closed."""
+        try:
+            return path.open("rb"), path.open("rb")
+        finally:
+            path.unlink(missing_ok=True)
 
     async def _forget_older(self, key: str) -> None:
         """Only the newest result per pupil and options is kept: older ones are stale copies."""
@@ -266,9 +320,11 @@ class PortfolioService:
         the key of what is there now, and the job records that key.
         """
         options = PortfolioOptions.from_record(job["options"])
-        student, documents, key = await self.inputs(job["school_id"], job["student_id"], options)
-        out, size = await self._assemble(student, documents, key, today=today, progress=progress)
+        inputs = await self.inputs(job["school_id"], job["student_id"], options)
+        path, size, sha256 = await self._assemble(inputs, today=today, progress=progress)
+        out, for_store = self._open_twice(path)
         out.close()
+        await self._keep(inputs.key, for_store, size, sha256)
         return size
 
     async def forget_student(self, school_id: str, student_id: str) -> None:

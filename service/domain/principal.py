@@ -110,3 +110,38 @@ def ensure_document_visible(p: Principal, student: Student, document: Document) 
 
 def filter_students(p: Principal, students: list[Student]) -> list[Student]:
     return [s for s in students if can_see_student(p, s)]
+
+
+def ensure_document_readable(p: Principal, document: Document, pupils: dict[str, Student]) -> Student:
+    """Reach a document through any pupil it concerns: its owner, a team member linked to it, or
+    a pupil of the class it was shared with. ``pupils`` are the candidates by id. Returns the
+    pupil through whom it is read.
+
+    Raises NotFound (exactly like a missing document) when none is in reach, Forbidden when the
+    only pupils in reach withdrew consent.
+    """
+    refused: Forbidden | None = None
+    for pupil in pupils.values():
+        if not document.concerns(pupil):
+            continue
+        try:
+            student = ensure_documents_readable(p, pupil)
+        except NotFound:
+            continue
+        except Forbidden as exc:
+            refused = refused or exc
+            continue
+        if document.status == "verified" or sees_unverified(p, student):
+            return student
+    if (
+        refused is None
+        and document.shared_with_class is not None
+        and p.has(Role.TEACHER)
+        and document.shared_with_class in p.class_names
+    ):
+        owner = pupils.get(document.student_id)
+        if owner is not None:
+            return owner
+    if refused is not None:
+        raise refused
+    raise NotFound(MSG_DOCUMENT_NOT_FOUND)

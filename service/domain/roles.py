@@ -65,10 +65,21 @@ OPERATION_ROLES: dict[str, frozenset[Role]] = {
     "getPortfolioPdf": READERS_OF_PUPILS,
     "getPortfolioJob": READERS_OF_PUPILS,
     "getBundleZip": READERS_OF_PUPILS,
+    "recordReward": frozenset({T, D}),
+    "listRewards": READERS_OF_PUPILS,
+    # the record of achievements: class teachers see their classes, the deputy the school
+    "getClassRecord": frozenset({T, D}),
+    "getGiftedCandidates": frozenset({D}),
+    "markMinistryList": frozenset({D}),
+    # bulk intake
+    "runImport": frozenset({T, D}),
+    "getImport": frozenset({T, D}),
+    "getImportReportCsv": frozenset({T, D}),
     "getDocument": READERS_OF_PUPILS,
     "getDocumentContent": READERS_OF_PUPILS,
     "getDocumentThumbnail": READERS_OF_PUPILS,
     "editDocument": frozenset({T, D}),
+    "linkDocument": frozenset({T, D}),
     "verifyDocument": frozenset({D}),
     "getVerificationQueue": frozenset({D}),
     # applications (заявления) and consents

@@ -37,15 +37,20 @@ _ERRORS: dict[str, type[ArchiveError]] = {
 }
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["service.domain.inspection"])
+_context.set_forkserver_preload(["service.domain.inspection", "service.domain.portfolio"])
 
 
-def _child(path: str, free_form: bool, max_pixels: int, memory: int, seconds: int, conn: Connection) -> None:
+def _limit(max_pixels: int, memory: int, seconds: int) -> None:
+    """In the child: cap its address space and CPU time, and Pillow's pixel count."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+def _child(path: str, free_form: bool, max_pixels: int, memory: int, seconds: int, conn: Connection) -> None:
+    _limit(max_pixels, memory, seconds)
     message: tuple[Any, ...]
     try:
         with open(path, "rb") as fh:
@@ -108,6 +113,54 @@ def inspect_in_child(
     if kind == "memory":
         raise UnreadableFile(MSG_TOO_BIG_TO_DECODE)
     raise UnreadableFile(MSG_CRASHED)
+
+
+def _render_child(path: str, max_pixels: int, memory: int, seconds: int, conn: Connection) -> None:
+    _limit(max_pixels, memory, seconds)
+    from service.domain.portfolio import image_pages
+
+    message: tuple[Any, ...]
+    try:
+        with open(path, "rb") as fh:
+            message = ("ok", image_pages(fh.read()))
+    except MemoryError:
+        message = ("memory",)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent as a broken file
+        message = ("crash", type(exc).__name__)
+    conn.send(message)
+    conn.close()
+
+
+def image_pages_in_child(data: bytes, *, max_image_pixels: int, memory_bytes: int, seconds: int) -> bytes:
+    """A stored image's portfolio pages (PDF bytes), decoded in a child process with limits, so a
+    100-megapixel scan costs the service nothing. Blocking; call from a worker thread.
+
+    Raises UnreadableFile when the child runs out of time or memory or dies.
+    """
+    with tempfile.NamedTemporaryFile(prefix="archive-render-", delete=True) as copy:
+        copy.write(data)
+        copy.flush()
+        receive, send = _context.Pipe(duplex=False)
+        child = _context.Process(
+            target=_render_child, args=(copy.name, max_image_pixels, memory_bytes, seconds, send), daemon=True
+        )
+        child.start()
+        send.close()
+        try:
+            if not receive.poll(seconds * 2 + 10):
+                raise UnreadableFile(MSG_TOO_SLOW)
+            message = receive.recv()
+        except EOFError:
+            raise UnreadableFile(MSG_CRASHED) from None
+        finally:
+            receive.close()
+            if child.is_alive():
+                child.kill()
+            child.join(5)
+    if message[0] == "ok":
+        pdf: bytes = message[1]
+        return pdf
+    raise UnreadableFile(MSG_TOO_BIG_TO_DECODE if message[0] == "memory" else MSG_CRASHED)
 
 
 def warm_up() -> None:

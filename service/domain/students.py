@@ -42,6 +42,9 @@ class StudentService:
             raise NotFound(MSG_STUDENT_NOT_FOUND)
         return student
 
+    async def get_many(self, school_id: str, ids: list[str]) -> dict[str, Student]:
+        return await self._repo.get_many(school_id, ids)
+
     async def list(self, school_id: str, *, class_name: str | None) -> list[Student]:
         name = parse_class_name(class_name) if class_name and class_name.strip() else None
         return await self._repo.list(school_id, class_name=name)

@@ -43,6 +43,7 @@ COLLECTIONS = (
     "accounts",  # roles and links to pupils; sessions are not exported (everybody signs in again)
     "applications",
     "consents",
+    "rewards",
 )
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=UTC)
 
@@ -77,7 +78,8 @@ async def export_archive(*, settings: Settings, stores: Stores, target: Path) ->
                 fh.write(json_util.dumps(raw, json_options=_JSON, ensure_ascii=False) + "\n")
                 count += 1
         records[name] = count
-    objects = await stores.objects.list_objects("schools/")
+    # Kept portfolios are copies made from the rest: the restored service assembles them again.
+    objects = [o for o in await stores.objects.list_objects("schools/") if "/portfolios/" not in o.key]
     client = stores.objects._client
     total = 0
     for obj in objects:

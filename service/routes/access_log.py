@@ -61,18 +61,25 @@ class AccessLogController(Controller):
     ) -> Response[Any]:
         """Entries by pupil and period, oldest first, as JSON or CSV.
 
-        A parent sees the entries of their own children only (``student_id`` is required), without
-        staff addresses."""
+        A parent sees the entries of their own children only (all of them, or the one named by
+        ``student_id``), without staff addresses."""
         family_only = not principal.has(Role.ADMIN, Role.DEPUTY, Role.ARCHIVIST)
-        if family_only and (student_id is None or student_id not in principal.student_ids):
+        if family_only and student_id is not None and student_id not in principal.student_ids:
             raise NotFound(MSG_STUDENT_NOT_FOUND)
-        entries = await AccessLogRepository(stores.db).find(
-            tenant_id,
-            student_id=student_id,
-            actor=user_id,
-            since=_day(since, "since"),
-            until=_day(until, "until"),
-        )
+        pupils: list[str | None] = [student_id]
+        if family_only and student_id is None:
+            pupils = sorted(principal.student_ids)
+        log = AccessLogRepository(stores.db)
+        entries = []
+        for pupil in pupils:
+            entries += await log.find(
+                tenant_id,
+                student_id=pupil,
+                actor=user_id,
+                since=_day(since, "since"),
+                until=_day(until, "until"),
+            )
+        entries.sort(key=lambda e: e["seq"])
         names = {
             a["_id"]: a.get("display_name") or a["login"]
             for a in await AccountRepository(stores.db).list(tenant_id)

@@ -17,16 +17,21 @@ from service.domain.acts import ActService
 from service.domain.applications import ApplicationService
 from service.domain.bundle_service import BundleService
 from service.domain.documents import DocumentService
+from service.domain.imports import ImportService
 from service.domain.info_requests import InfoRequestService
 from service.domain.portfolio_service import PortfolioService
 from service.domain.principal import Principal
+from service.domain.records import RecordService
 from service.domain.retention_service import RetentionService
+from service.domain.rewards import RewardService
 from service.domain.students import StudentService
 from service.errors import NotSignedIn
 from service.lifespan import Stores
 from service.settings import Settings
+from service.storage.imports import ImportRepository
 from service.storage.info_requests import InfoRequestRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
+from service.storage.rewards import RewardRepository
 from service.wiring import (
     make_access_log,
     make_act_service,
@@ -34,6 +39,7 @@ from service.wiring import (
     make_bundle_service,
     make_portfolio_service,
     make_retention_service,
+    make_reward_service,
 )
 
 
@@ -111,6 +117,38 @@ def provide_bundle_service(state: State) -> BundleService:
     return make_bundle_service(state.settings, stores)
 
 
+def provide_reward_service(state: State) -> RewardService:
+    stores: Stores = state.stores
+    return make_reward_service(stores)
+
+
+def provide_record_service(state: State) -> RecordService:
+    stores: Stores = state.stores
+    return RecordService(
+        StudentRepository(stores.db), DocumentRepository(stores.db), RewardRepository(stores.db)
+    )
+
+
+def provide_documents(state: State) -> DocumentRepository:
+    stores: Stores = state.stores
+    return DocumentRepository(stores.db)
+
+
+def provide_import_service(state: State, document_service: NamedDependency[DocumentService]) -> ImportService:
+    stores: Stores = state.stores
+    settings: Settings = state.settings
+    return ImportService(
+        documents=document_service,
+        students=StudentRepository(stores.db),
+        size_limit=max(settings.max_scan_bytes, settings.max_work_bytes),
+    )
+
+
+def provide_imports(state: State) -> ImportRepository:
+    stores: Stores = state.stores
+    return ImportRepository(stores.db)
+
+
 def provide_info_requests(state: State) -> InfoRequestService:
     stores: Stores = state.stores
     return InfoRequestService(InfoRequestRepository(stores.db), StudentRepository(stores.db))
@@ -147,6 +185,11 @@ DEPENDENCIES: dict[str, Any] = {
     "document_service": Provide(provide_document_service, sync_to_thread=False),
     "portfolio_service": Provide(provide_portfolio_service, sync_to_thread=False),
     "bundle_service": Provide(provide_bundle_service, sync_to_thread=False),
+    "reward_service": Provide(provide_reward_service, sync_to_thread=False),
+    "record_service": Provide(provide_record_service, sync_to_thread=False),
+    "documents": Provide(provide_documents, sync_to_thread=False),
+    "import_service": Provide(provide_import_service, sync_to_thread=False),
+    "imports": Provide(provide_imports, sync_to_thread=False),
     "retention_service": Provide(provide_retention_service, sync_to_thread=False),
     "act_service": Provide(provide_act_service, sync_to_thread=False),
 }

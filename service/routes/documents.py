@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
@@ -15,13 +15,17 @@ from litestar.status_codes import HTTP_200_OK
 from service.domain.access_log import AccessLog, client_ip
 from service.domain.documents import DocumentService
 from service.domain.filenames import content_disposition
+from service.domain.metadata import parse_class_name
 from service.domain.principal import (
+    MSG_DOCUMENT_NOT_FOUND,
     Principal,
-    ensure_document_visible,
-    ensure_documents_readable,
+    ensure_document_readable,
     ensure_staff_reach,
+    staff_reach,
 )
+from service.domain.roles import Role
 from service.domain.students import StudentService
+from service.errors import NotFound
 from service.models import Document
 from service.schemas import DocumentRead
 
@@ -55,8 +59,23 @@ async def readable_document(
 ) -> Document:
     """The document if the caller may read it; 404 otherwise, the same as a missing one."""
     document = await documents.get(tenant_id, document_id)
-    student = ensure_documents_readable(principal, await students.get(tenant_id, document.student_id))
-    return ensure_document_visible(principal, student, document)
+    # The pupils it concerns: the owner, linked team members, and (for class material) the
+    # caller's own children, who may be in that class.
+    candidates = [document.student_id, *document.linked_student_ids]
+    if document.shared_with_class is not None:
+        candidates += sorted(principal.student_ids)
+    pupils = await students.get_many(tenant_id, candidates)
+    ordered = {i: pupils[i] for i in candidates if i in pupils}
+    # Out of reach answers exactly what a missing document does, so ids cannot be probed.
+    ensure_document_readable(principal, document, ordered)
+    return document
+
+
+class DocumentLinks(msgspec.Struct, forbid_unknown_fields=True):
+    student_ids: Annotated[
+        list[str], msgspec.Meta(description="Другие обучающиеся, названные в документе")
+    ] = []
+    class_name: Annotated[str | None, msgspec.Meta(description="Класс, которому принадлежит материал")] = None
 
 
 class DocumentController(Controller):
@@ -83,9 +102,14 @@ class DocumentController(Controller):
         student_service: NamedDependency[StudentService],
     ) -> DocumentRead:
         """The document's record; 404 if not in this school or out of the caller's reach."""
-        return DocumentRead.of(
-            await readable_document(principal, tenant_id, document_id, document_service, student_service)
+        document = await readable_document(
+            principal, tenant_id, document_id, document_service, student_service
         )
+        # Families never see which other pupils a team document or class material also concerns.
+        family = principal.has(Role.PARENT, Role.PUPIL) and not principal.has(
+            Role.TEACHER, Role.DEPUTY, Role.ARCHIVIST
+        )
+        return DocumentRead.of(document, for_family=family)
 
     @patch("/{document_id:str}", operation_id="editDocument", summary="Исправить сведения о документе")
     async def edit(
@@ -101,13 +125,54 @@ class DocumentController(Controller):
     ) -> DocumentRead:
         """Staff of the pupil's class or the deputy; an edited document is checked again."""
         document = await document_service.get(tenant_id, document_id)
-        ensure_staff_reach(principal, await student_service.get(tenant_id, document.student_id))
+        try:
+            ensure_staff_reach(principal, await student_service.get(tenant_id, document.student_id))
+        except NotFound:
+            raise NotFound(MSG_DOCUMENT_NOT_FOUND) from None
         edited = await document_service.edit_metadata(
             tenant_id, document_id, msgspec.structs.asdict(data), today=today
         )
         if edited is not document:
             await access_log.record(tenant_id, "edit", student_id=edited.student_id, document_id=edited.id)
         return DocumentRead.of(edited)
+
+    @put(
+        "/{document_id:str}/links",
+        operation_id="linkDocument",
+        summary="Командный документ или материал класса",
+    )
+    async def link(
+        self,
+        document_id: FromPath[str],
+        data: JSONBody[DocumentLinks],
+        principal: NamedDependency[Principal],
+        tenant_id: NamedDependency[str],
+        document_service: NamedDependency[DocumentService],
+        student_service: NamedDependency[StudentService],
+        access_log: NamedDependency[AccessLog],
+    ) -> DocumentRead:
+        """The other pupils a team diploma names, and/or the class an album or poster belongs to
+        (replaces what was set). Stored once; listed, counted and printed for each of them."""
+        document = await document_service.get(tenant_id, document_id)
+        try:
+            ensure_staff_reach(principal, await student_service.get(tenant_id, document.student_id))
+        except NotFound:
+            raise NotFound(MSG_DOCUMENT_NOT_FOUND) from None
+        if (
+            data.class_name
+            and not principal.has(Role.DEPUTY)
+            and parse_class_name(data.class_name) not in principal.class_names
+        ):
+            raise NotFound("Класс не найден.")
+        linked = await document_service.link(
+            tenant_id,
+            document_id,
+            student_ids=data.student_ids,
+            class_name=data.class_name,
+            may_link=lambda pupil: staff_reach(principal, pupil),
+        )
+        await access_log.record(tenant_id, "link", student_id=linked.student_id, document_id=linked.id)
+        return DocumentRead.of(linked)
 
     @post(
         "/{document_id:str}/verification",

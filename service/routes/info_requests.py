@@ -61,7 +61,8 @@ class InfoRequestController(Controller):
                 "relation": "parent",
                 "channel": "service",
                 "received_on": None,
-                "requested_by": data.requested_by or principal.display_name,
+                # Filed by the signed-in parent: the record names that account, not a typed name.
+                "requested_by": principal.display_name,
             }
         request = await info_requests.record(
             tenant_id, fields, today=today, requested_by_user=principal.user_id

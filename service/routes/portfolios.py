@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from litestar import Controller, Request, Response, get
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
@@ -47,6 +48,8 @@ class PortfolioFilters:
     verified_only: bool
     academic_years: tuple[str, ...]
     categories: tuple[Category, ...]
+    rewards: bool
+    class_material: bool
 
     def options_for(self, principal: Principal, student: Student) -> PortfolioOptions:
         # Families always get verified documents only, whatever they ask for.
@@ -54,6 +57,8 @@ class PortfolioFilters:
             verified_only=self.verified_only or not sees_unverified(principal, student),
             academic_years=self.academic_years,
             categories=self.categories,
+            rewards=self.rewards,
+            class_material=self.class_material,
         )
 
 
@@ -65,8 +70,14 @@ def provide_portfolio_filters(
         list[str] | None, QueryParameter(description="Учебные годы, например 2025/2026 (можно несколько)")
     ] = None,
     category: Annotated[list[str] | None, QueryParameter(description="Категории (можно несколько)")] = None,
+    rewards: Annotated[bool, QueryParameter(description="С разделом «Поощрения»")] = True,
+    class_material: Annotated[
+        bool, QueryParameter(description="С материалами класса (альбомы, плакаты)")
+    ] = False,
 ) -> PortfolioFilters:
-    return PortfolioFilters(verified_only, _years(academic_year), _categories(category))
+    return PortfolioFilters(
+        verified_only, _years(academic_year), _categories(category), rewards, class_material
+    )
 
 
 def _queued(stores: Stores, queued: Queued) -> Response[Any]:
@@ -155,6 +166,8 @@ class PortfolioController(Controller):
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },
+            # A portfolio assembled just now is kept in S3 after it has been sent.
+            background=BackgroundTask(result.keep) if isinstance(result, Built) else None,
         )
 
     @get(
@@ -198,6 +211,7 @@ class PortfolioController(Controller):
         name = safe_filename(f"Документы {result.student.full_name} {today:%Y-%m-%d}.zip")
         return Stream(
             result.chunks,
+            background=BackgroundTask(result.keep) if result.keep is not None else None,
             media_type="application/zip",
             headers={
                 "Content-Disposition": content_disposition(name, inline=False),

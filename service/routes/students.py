@@ -186,8 +186,9 @@ class StudentController(Controller):
     ) -> list[DocumentRead]:
         """Documents of a pupil, oldest first; a family sees verified ones only."""
         student = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
-        documents = await document_service.list_for_student(tenant_id, student_id)
-        if not sees_unverified(principal, student):
+        documents = await document_service.list_for_record(tenant_id, student, class_material=True)
+        family = not sees_unverified(principal, student)
+        if family:
             documents = [d for d in documents if d.status == "verified"]
         await access_log.record(tenant_id, "read_list", student_id=student_id)
-        return [DocumentRead.of(d) for d in documents]
+        return [DocumentRead.of(d, for_family=family) for d in documents]

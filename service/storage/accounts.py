@@ -53,6 +53,11 @@ class AccountRepository:
     async def count(self, school_id: str) -> int:
         return await self._col.count_documents({"school_id": school_id})
 
+    async def count_active_admins(self, school_id: str, *, besides: str) -> int:
+        return await self._col.count_documents(
+            {"school_id": school_id, "roles": "admin", "active": True, "_id": {"$ne": besides}}
+        )
+
     async def update(self, school_id: str, user_id: str, changes: Doc) -> Doc | None:
         return await self._col.find_one_and_update(
             {"school_id": school_id, "_id": user_id},
@@ -93,3 +98,29 @@ class SessionRepository:
 
     async def revoke_all_of(self, user_id: str, *, now: datetime) -> None:
         await self._col.update_many({"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": now}})
+
+
+class UnknownLoginRepository:
+    """Failed sign-ins under logins that have no account, counted like real ones: otherwise the
+    lockout itself would tell which logins exist."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._col = db.unknown_logins
+
+    async def locked_until(self, school_id: str, login: str) -> datetime | None:
+        raw = await self._col.find_one({"_id": f"{school_id}:{login}"})
+        return raw.get("locked_until") if raw else None
+
+    async def record_failure(self, school_id: str, login: str, *, now: datetime) -> int:
+        raw = await self._col.find_one_and_update(
+            {"_id": f"{school_id}:{login}"},
+            {"$inc": {"failed_sign_ins": 1}, "$set": {"last_failure_at": now}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(raw["failed_sign_ins"]) if raw else 0
+
+    async def lock_until(self, school_id: str, login: str, until: datetime) -> None:
+        await self._col.update_one(
+            {"_id": f"{school_id}:{login}"}, {"$set": {"locked_until": until, "failed_sign_ins": 0}}
+        )

@@ -47,6 +47,11 @@ DOCUMENT_INDEXES = [
     ),
     IndexModel([("school_id", ASCENDING), ("student_id", ASCENDING), ("created_at", ASCENDING)]),
     IndexModel([("school_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)]),
+    # Team diplomas and class material, found from each pupil they concern.
+    IndexModel([("school_id", ASCENDING), ("linked_student_ids", ASCENDING)]),
+    IndexModel([("school_id", ASCENDING), ("shared_with_class", ASCENDING)]),
+    # The record of achievements: a class's or the school's documents of one academic year.
+    IndexModel([("school_id", ASCENDING), ("meta.academic_year", ASCENDING), ("student_id", ASCENDING)]),
 ]
 
 
@@ -201,6 +206,41 @@ class DocumentRepository:
         )
         return [self._to_document(raw) async for raw in cursor]
 
+    async def list_for_record(
+        self, school_id: str, student_id: str, *, class_name: str | None = None
+    ) -> list[Document]:
+        """A pupil's own documents, the team documents linked to them, and (with ``class_name``)
+        the material of their class; oldest first."""
+        either: list[Doc] = [{"student_id": student_id}, {"linked_student_ids": student_id}]
+        if class_name:
+            either.append({"shared_with_class": class_name})
+        cursor = self._col.find({"school_id": school_id, "$or": either}).sort(
+            [("created_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [self._to_document(raw) async for raw in cursor]
+
+    async def set_links(
+        self, school_id: str, document_id: str, *, student_ids: list[str], shared_with_class: str | None
+    ) -> None:
+        await self._col.update_one(
+            {"school_id": school_id, "_id": document_id},
+            {"$set": {"linked_student_ids": student_ids, "shared_with_class": shared_with_class}},
+        )
+
+    async def list_for_year(
+        self, school_id: str, academic_year: str, *, student_ids: Iterable[str] | None = None
+    ) -> list[Document]:
+        query: Doc = {"school_id": school_id, "meta.academic_year": academic_year}
+        if student_ids is not None:
+            ids = list(student_ids)
+            query["$or"] = [{"student_id": {"$in": ids}}, {"linked_student_ids": {"$in": ids}}]
+        cursor = self._col.find(query).sort([("student_id", ASCENDING), ("created_at", ASCENDING)])
+        return [self._to_document(raw) async for raw in cursor]
+
+    async def set_ministry_list(self, school_id: str, document_id: str, changes: Doc) -> bool:
+        result = await self._col.update_one({"school_id": school_id, "_id": document_id}, {"$set": changes})
+        return result.matched_count == 1
+
     async def list_by_status(self, school_id: str, status: str, *, limit: int) -> list[Document]:
         """The verification queue: oldest first."""
         cursor = (
@@ -335,6 +375,10 @@ class DocumentRepository:
             rejection_reason=raw.get("rejection_reason"),
             application_id=raw.get("application_id"),
             uploaded_by=raw.get("uploaded_by"),
+            in_ministry_list=bool(raw.get("in_ministry_list")),
+            ministry_list_note=raw.get("ministry_list_note"),
+            linked_student_ids=tuple(raw.get("linked_student_ids") or ()),
+            shared_with_class=raw.get("shared_with_class"),
         )
 
 

@@ -57,6 +57,29 @@ def test_other_organisation_needs_an_application(
     listed = client.get(f"/api/v1/students/{pupil['id']}/applications").json()
     assert [a["academic_year"] for a in listed] == ["2019/2020", "2018/2019"]
 
+    # Moving the result to a year the application does not cover is refused like an upload.
+    moved = client.patch(
+        f"/api/v1/documents/{accepted.json()['id']}",
+        json={"academic_year": "2017/2018", "issued_on": "15.01.2018"},
+    )
+    assert moved.status_code == 422 and moved.json()["field"] == "source"
+    assert client.get(f"/api/v1/documents/{accepted.json()['id']}").json()["academic_year"] == "2019/2020"
+
+
+def test_a_blank_application_year_covers_every_year(app_client: TestClient) -> None:
+    pupil = create_student(app_client)
+    made = app_client.post(
+        f"/api/v1/students/{pupil['id']}/applications",
+        json={
+            "submitted_on": "01.09.2019",
+            "submitted_by": "Мама",
+            "relation": "parent",
+            "academic_year": "   ",
+        },
+    )
+    assert made.status_code == 201 and made.json()["academic_year"] is None
+    assert upload(app_client, pupil["id"], jpeg_bytes(), **OTHER).status_code == 201
+
 
 def test_bad_application_and_consent_fields_are_refused_in_russian(app_client: TestClient) -> None:
     pupil = create_student(app_client)

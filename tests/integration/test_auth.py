@@ -80,6 +80,13 @@ def test_wrong_passwords_lock_the_account_for_a_while(client: TestClient) -> Non
     # An unknown login answers exactly like a wrong password: logins cannot be probed.
     unknown = client.post("/api/v1/auth/tokens", json={"login": "nobody-here", "password": "whatever-123"})
     assert unknown.status_code == 401 and unknown.json()["detail"] == "Неверный логин или пароль."
+    # ... and it locks after as many failures, with the same words, so the lockout tells nothing either.
+    answers = [
+        client.post("/api/v1/auth/tokens", json={"login": "nobody-here", "password": "whatever-123"})
+        for _ in range(5)
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
+    assert answers[-1].json() == locked.json()
 
 
 def test_sign_in_attempts_are_rate_limited_per_address(make_settings) -> None:  # type: ignore[no-untyped-def]
@@ -183,3 +190,36 @@ def test_bootstrap_admin_is_created_once_and_keeps_its_changed_password(settings
             ).status_code
             == 201
         )
+
+
+def test_the_last_administrator_cannot_be_demoted_or_deactivated(client: TestClient) -> None:
+    root = client.post("/api/v1/auth/tokens", json={"login": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+    admin = bearer(root.json()["token"])
+    me = client.get("/api/v1/auth/me", headers=admin).json()
+    staff = client.get("/api/v1/auth/me").json()  # the test's own staff account is an admin too
+    roles = [r for r in staff["roles"] if r != "admin"]
+    assert (
+        client.patch(f"/api/v1/users/{staff['user_id']}", json={"roles": roles}, headers=admin).status_code
+        == 200
+    )
+    for change in ({"roles": ["teacher"]}, {"active": False}):
+        refused = client.patch(f"/api/v1/users/{me['user_id']}", json=change, headers=admin)
+        assert refused.status_code == 409 and "последний администратор" in refused.json()["detail"]
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200  # still signed in
+    # With a second administrator, the first may step down.
+    made = client.post(
+        "/api/v1/users",
+        json={"login": "second-admin", "password": PASSWORD, "roles": ["admin"]},
+        headers=admin,
+    )
+    assert made.status_code == 201
+    stepped_down = client.patch(f"/api/v1/users/{me['user_id']}", json={"roles": ["teacher"]}, headers=admin)
+    assert stepped_down.status_code == 200
+
+
+def test_deeply_nested_json_is_a_clear_400(anonymous_client: TestClient) -> None:
+    body = '{"login": ' + "[" * 5000 + "]" * 5000 + ', "password": "x"}'
+    response = anonymous_client.post(
+        "/api/v1/auth/tokens", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and "вложенность" in response.json()["detail"]

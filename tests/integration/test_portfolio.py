@@ -68,10 +68,13 @@ def test_portfolio_has_cover_contents_pages_and_bookmarks(client: TestClient) ->
 
     reader = portfolio_of(client, sid)
     front = len(reader.pages) - 5
-    assert front == 2
+    assert front == 3
     cover = reader.pages[0].extract_text()
     assert "Тестова Алиса Игоревна" in cover and "7Б" in cover and "Тестовая гимназия № 0" in cover
-    contents = reader.pages[1].extract_text()
+    summary = reader.pages[1].extract_text()
+    assert "Сводная таблица достижений" in summary and "золотой знак ГТО" in summary
+    assert "01.03.2025" in summary  # the chronological list
+    contents = reader.pages[2].extract_text()
     assert "Содержание" in contents
     # Category order follows the regulation; page numbers follow the front matter.
     assert (
@@ -89,9 +92,15 @@ def test_portfolio_has_cover_contents_pages_and_bookmarks(client: TestClient) ->
     first_pages = [
         reader.get_destination_page_number(item[0]) for item in reader.outline if isinstance(item, list)
     ]
-    assert first_pages == [2, 3, 4]
+    assert first_pages == [3, 4, 5]
     lines = [line.strip() for line in contents.splitlines()]
-    assert any(line.endswith(" 3") for line in lines) and any(line.endswith(" 5") for line in lines)
+    assert any(line.endswith(" 4") for line in lines) and any(line.endswith(" 6") for line in lines)
+    # «стр. N из M» on every page, generated and merged; A4 throughout.
+    for n, page in enumerate(reader.pages, start=1):
+        assert f"стр. {n} из {len(reader.pages)}" in page.extract_text(), n
+        width, height = sorted((float(page.mediabox.width), float(page.mediabox.height)))
+        assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, (n, width, height)
+    assert reader.metadata.author == "Тестовая гимназия № 0" and reader.metadata.subject
     assert reader.metadata is not None and reader.metadata.title == "Портфолио: Тестова Алиса Игоревна"
 
 
@@ -100,8 +109,8 @@ def test_markup_in_names_is_printed_as_text(client: TestClient) -> None:
     student = create_student(client, nasty, "5А")
     upload(client, student["id"], jpeg_bytes(), title="#set page(width: 1pt) ]")
     reader = portfolio_of(client, student["id"])
-    assert len(reader.pages) == 3
-    text = reader.pages[0].extract_text() + reader.pages[1].extract_text()
+    assert len(reader.pages) == 4
+    text = "".join(reader.pages[n].extract_text() for n in range(3))
     assert "Ёжиков" in text and "#import" in text and "#set page" in text
 
 
@@ -114,7 +123,7 @@ def test_jpeg_goes_in_without_reencoding_and_without_exif(client: TestClient) ->
     assert b"SyntheticCam" not in pdf and b"Exif" not in pdf
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     xobjects = reader.pages[-1]["/Resources"]["/XObject"]
-    (image,) = [x.get_object() for x in xobjects.values()]
+    (image,) = [x.get_object() for x in xobjects.values() if x.get_object()["/Subtype"] == "/Image"]
     assert image["/Filter"] == "/DCTDecode"
     embedded = image.get_data()
     # Same pixels bit for bit: the JPEG data was copied, not decoded and compressed again.
@@ -185,17 +194,28 @@ def test_sixteen_bit_scan_is_not_washed_out(client: TestClient) -> None:
 
 
 def test_pdf_pages_keep_their_rotation(client: TestClient) -> None:
+    # The pages read as the original shows them: /Rotate is applied to the content (so the page
+    # number stamp is upright too), landscape pages stay landscape.
+    original = corpus_file("good/habibi-rotated.pdf").read_bytes()
     student = create_student(client)
-    upload(client, student["id"], corpus_file("good/habibi-rotated.pdf").read_bytes())
+    upload(client, student["id"], original)
     reader = portfolio_of(client, student["id"])
-    assert [p.rotation % 360 for p in reader.pages[-4:]] == [90, 180, 270, 0]
+    source = pypdf.PdfReader(io.BytesIO(original))
+    for n in range(4):
+        shown = render_page(source, n)
+        merged = render_page(reader, len(reader.pages) - 4 + n)
+        assert (shown.width > shown.height) == (merged.width > merged.height), n
+        a = shown.convert("L").resize((60, 60))
+        b = merged.convert("L").resize((60, 60))
+        diff = ImageChops.difference(a, b)
+        assert sum(diff.getdata()) / 3600 < 20, n
 
 
 def test_empty_portfolio_still_has_a_cover(client: TestClient) -> None:
     student = create_student(client)
     reader = portfolio_of(client, student["id"])
-    assert len(reader.pages) == 2
-    assert "нет документов" in reader.pages[1].extract_text()
+    assert len(reader.pages) == 3
+    assert "нет документов" in reader.pages[2].extract_text()
 
 
 def _pdf_with_javascript() -> bytes:
@@ -235,7 +255,7 @@ def test_scripts_in_uploaded_pdfs_do_not_reach_the_portfolio(client: TestClient)
     assert client.get(f"/api/v1/documents/{doc['id']}/content").content == original  # the original is kept
     pdf = client.get(f"/api/v1/students/{student['id']}/portfolio.pdf").content
     assert b"EVILJS" not in pdf and b"/JavaScript" not in pdf
-    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 3
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 4
 
 
 def test_thumbnails_drop_jpeg_comments(client: TestClient) -> None:

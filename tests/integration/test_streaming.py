@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from PIL import Image
 
 from service.embedded import free_port, service_env, staff_headers, start_service
 from service.settings import Settings
@@ -163,3 +164,27 @@ def test_a_1_gb_bundle_streams_with_flat_memory(
                 assert digest.hexdigest() in expected, name
     print(f"\nbundle of {size / 2**20:.0f} MB: service RSS growth {rss.growth / 2**20:.1f} MB")
     assert rss.growth < BUDGET
+
+
+def test_a_100_megapixel_scan_is_decoded_for_the_portfolio_outside_the_service(
+    server: tuple[str, int, dict[str, str]], tmp_path: Path
+) -> None:
+    url, pid, headers = server
+    big = tmp_path / "огромный.png"
+    Image.new("RGB", (10_000, 10_000), (250, 250, 250)).save(big, format="PNG")
+    with httpx.Client(base_url=url, timeout=300, headers=headers) as http:
+        student = http.post(
+            "/api/v1/students", json={"full_name": "Образцов Пётр", "class_name": "9В"}
+        ).json()
+        with big.open("rb") as fh:
+            r = http.post(
+                f"/api/v1/students/{student['id']}/documents",
+                files={"file": (big.name, fh, "image/png")},
+                data={"kind": "diploma", "title": "Диплом", "category": "academic"},
+            )
+        assert r.status_code == 201, r.text
+        with PeakRss(pid) as rss:
+            pdf = http.get(f"/api/v1/students/{student['id']}/portfolio.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    print(f"\nportfolio with a 100 MP scan: service RSS growth {rss.growth / 2**20:.1f} MB")
+    assert rss.growth < BUDGET * 2

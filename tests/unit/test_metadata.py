@@ -100,7 +100,18 @@ def test_impossible_date_says_so() -> None:
     assert "нет в календаре" in caught.value.message
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("7б", "7Б"), ("7 Б", "7Б"), ("10-ит", "10-ИТ"), ("11", "11")])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("7б", "7Б"),
+        ("7 Б", "7Б"),
+        ("10-ит", "10-ИТ"),
+        ("11", "11"),
+        ("7B", "7В"),  # Latin look-alikes typed on the wrong layout are the Cyrillic letters
+        ("5a", "5А"),
+        ("10-IT", "10-IT"),  # a Latin name that is not all look-alikes stays as it is
+    ],
+)
 def test_class_names_are_normalised(raw: str, clean: str) -> None:
     assert parse_class_name(raw) == clean
 

@@ -78,3 +78,9 @@ def test_toml_errors_are_reported_in_russian() -> None:
     assert caught.value.problems[0].startswith(
         "Файл номенклатуры содержит синтаксическую ошибку TOML (строка 1"
     )
+
+
+def test_absurdly_nested_toml_is_refused_not_crashed() -> None:
+    with pytest.raises(NomenclatureError) as caught:
+        parse_nomenclature("a = " + "[" * 5000 + "]" * 5000, document_kinds=KINDS)
+    assert "слишком глубоко" in str(caught.value.problems)
