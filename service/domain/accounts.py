@@ -147,6 +147,7 @@ class AccountService:
             "locked_until": None,
         }
         account.update(await self._links(school_id, fields, require_roles=True))
+        _check_pupil_link(account.get("roles", []), account.get("student_ids", []))
         await self._accounts.add(account)
         return account
 
@@ -160,6 +161,11 @@ class AccountService:
         if fields.get("active") is not None:
             changes["active"] = bool(fields["active"])
         current = await self._accounts.get(school_id, user_id)
+        if current is not None:
+            _check_pupil_link(
+                changes.get("roles", current.get("roles", [])),
+                changes.get("student_ids", current.get("student_ids", [])),
+            )
         stops_being_admin = changes.get("active") is False or (
             "roles" in changes and "admin" not in changes["roles"]
         )
@@ -348,6 +354,14 @@ def _login(value: Any) -> str:
             field="login",
         )
     return value.strip().lower()
+
+
+def _check_pupil_link(roles: list[str], student_ids: list[str]) -> None:
+    """A pupil's own account is that pupil's: one record, not several (a parent may have many)."""
+    if "pupil" in roles and "parent" not in roles and len(student_ids) > 1:
+        raise InvalidInput(
+            "Учётная запись обучающегося связывается ровно с одним обучающимся.", field="student_ids"
+        )
 
 
 def _password(value: Any) -> str:

@@ -155,6 +155,7 @@ class RetentionService:
         return await self._nomenclatures.versions(school_id)
 
     async def upload_nomenclature(self, school_id: str, text: str, *, uploaded_by: str) -> Nomenclature:
+        uploaded_by = clean_text(uploaded_by, "uploaded_by", required=True, max_len=200) or ""
         """Validate and store a new version. Raises InvalidInput listing every problem."""
         current = await self.nomenclature(school_id)
         try:

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from retention.nomenclature import PLACEHOLDER_MARK_RU
+from retention.rules import CaseState
 from service.domain.access_log import AccessLog, client_ip
 from service.domain.act_pdf import destruction_act_pdf, pd_destruction_pdf
 from service.domain.acts import ActService
@@ -187,6 +188,9 @@ class RetentionController(Controller):
         ] = None,
     ) -> list[dict[str, Any]]:
         """Cases with their state as of today."""
+        if case_state is not None and case_state not in {s.value for s in CaseState}:
+            known = ", ".join(s.value for s in CaseState)
+            raise InvalidInput(f"Неизвестное состояние дела. Допустимо: {known}.", field="state")
         out = []
         for case in await retention_service.cases(tenant_id, index=index, year=year, student_id=student_id):
             current = (await retention_service.state_of(case, as_of=today)).value

@@ -223,3 +223,23 @@ def test_deeply_nested_json_is_a_clear_400(anonymous_client: TestClient) -> None
         "/api/v1/auth/tokens", content=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400 and "вложенность" in response.json()["detail"]
+
+
+def test_a_pupil_account_belongs_to_one_pupil(client: TestClient) -> None:
+    a = create_student(client, "Образцова Мария", "7Б")
+    b = create_student(client, "Примеров Лев", "7Б")
+    two = {"login": "pupil-two", "password": PASSWORD, "roles": ["pupil"], "student_ids": [a["id"], b["id"]]}
+    refused = client.post("/api/v1/users", json=two)
+    assert refused.status_code == 422 and refused.json()["field"] == "student_ids"
+    made = client.post("/api/v1/users", json={**two, "student_ids": [a["id"]]})
+    assert made.status_code == 201
+    widened = client.patch(f"/api/v1/users/{made.json()['id']}", json={"student_ids": [a["id"], b["id"]]})
+    assert widened.status_code == 422
+    # A parent may have several children.
+    parent = {
+        "login": "parent-two",
+        "password": PASSWORD,
+        "roles": ["parent"],
+        "student_ids": [a["id"], b["id"]],
+    }
+    assert client.post("/api/v1/users", json=parent).status_code == 201

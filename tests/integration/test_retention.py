@@ -648,3 +648,13 @@ def test_act_execution_killed_outright_completes_on_rerun(
         assert app_client.get(f"/api/v1/documents/{doc_id}").status_code == 404
         assert versions(s3, settings, f"schools/{settings.school_id}/documents/{doc_id}/") == []
     assert app_client.get(f"/api/v1/documents/{kept}/content").status_code == 200
+
+
+def test_unknown_case_states_and_anonymous_uploads_are_refused(app_client: TestClient) -> None:
+    refused = app_client.get(f"{R}/cases", params={"state": "zzz"})
+    assert refused.status_code == 422 and "due" in refused.json()["detail"]
+    assert app_client.get(f"{R}/cases", params={"state": "open"}).status_code == 200
+    text = app_client.get(f"{R}/nomenclature").json()
+    assert text  # the default version exists
+    blank = app_client.post(f"{R}/nomenclature", json={"text": "x = 1", "uploaded_by": "   "})
+    assert blank.status_code == 422 and blank.json()["field"] == "uploaded_by"
