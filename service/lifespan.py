@@ -142,8 +142,14 @@ async def _run_portfolio_jobs(settings: Settings, stores: Stores) -> None:
 
 async def _sweep_quietly(settings: Settings, stores: Stores) -> None:
     from service.jobs.sweep_orphans import sweep_orphans
+    from service.jobs.temp_files import remove_stale_temp_files
 
     try:
+        removed = await anyio.to_thread.run_sync(
+            lambda: remove_stale_temp_files(older_than_seconds=settings.orphan_grace_seconds)
+        )
+        if removed:
+            log.info("removed %d stale temporary files", removed)
         report = await sweep_orphans(settings=settings, stores=stores)
         log.info("orphan sweep at start: %s", report)
     except Exception:
