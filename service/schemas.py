@@ -130,11 +130,13 @@ class DocumentRead(msgspec.Struct):
     shared: bool = False
 
     @classmethod
-    def of(cls, d: Document, *, for_family: bool = False) -> DocumentRead:
+    def of(cls, d: Document, *, for_family: bool = False, as_pupil: str | None = None) -> DocumentRead:
+        """``for_family``: shown to a parent or pupil, who read it through their own child
+        ``as_pupil``; another pupil's id or case never appears."""
         m = d.metadata
         return cls(
             id=d.id,
-            student_id=d.student_id,
+            student_id=as_pupil if for_family and as_pupil else d.student_id,
             kind=m.kind.value,
             title=m.title,
             category=m.category.value,
@@ -153,7 +155,7 @@ class DocumentRead(msgspec.Struct):
             created_at=d.created_at,
             content_url=f"/api/v1/documents/{d.id}/content",
             thumbnail_url=f"/api/v1/documents/{d.id}/thumbnail",
-            case_id=d.case_id,
+            case_id=None if for_family and as_pupil != d.student_id else d.case_id,
             status=d.status,
             status_ru=STATUS_TITLES_RU.get(d.status, d.status),
             rejection_reason=d.rejection_reason,

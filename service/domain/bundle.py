@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 from service.domain.portfolio import ordered_documents, ru_date
+from service.domain.tables import spreadsheet_safe
 from service.models import (
     CATEGORY_TITLES_RU,
     KIND_TITLES_RU,
@@ -156,7 +157,7 @@ def _csv(columns: list[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> byte
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([title for _, title in columns])
     for row in rows:
-        writer.writerow([row[key] for key, _ in columns])
+        writer.writerow([spreadsheet_safe(row[key]) for key, _ in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -205,7 +206,7 @@ def readme(student: Student, school_name: str, issued_on: date, documents: int, 
 Документов: {documents}
 
 Что в пакете{where}:
-  portfolio.pdf          — портфолио: титульный лист, содержание, сводная таблица и все документы;
+  portfolio.pdf          — портфолио: титульный лист, сводная таблица, содержание и все документы;
   {DOCUMENTS_FOLDER}/             — копии документов в исходном виде, по категориям;
   manifest.csv, manifest.json — перечень документов: название, вид, категория, мероприятие,
                            уровень, результат, дата, учебный год, файл, размер и контрольная сумма;

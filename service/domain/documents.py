@@ -306,11 +306,17 @@ class DocumentService:
             InvalidInput: too many pupils, or a malformed class.
         """
         document = await self.get(school_id, document_id)
-        wanted = sorted({i for i in student_ids if i and i != document.student_id})
+        requested = {i for i in student_ids if i and i != document.student_id}
+        # Links to pupils beyond the caller's reach stay as they are: a class teacher neither
+        # sees nor removes another class's pupils on a shared diploma.
+        current = await self._students.get_many(school_id, list(document.linked_student_ids))
+        kept = {i for i, pupil in current.items() if not may_link(pupil)}
+        requested -= kept
+        wanted = sorted(requested | kept)
         if len(wanted) > 100:
             raise InvalidInput("Не более 100 обучающихся на один документ.", field="student_ids")
-        found = await self._students.get_many(school_id, wanted)
-        for student_id in wanted:
+        found = await self._students.get_many(school_id, list(requested))
+        for student_id in requested:
             pupil = found.get(student_id)
             if pupil is None or not may_link(pupil):
                 raise NotFound(MSG_STUDENT_NOT_FOUND)

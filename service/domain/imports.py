@@ -26,7 +26,13 @@ from typing import IO, Any, BinaryIO
 from service.domain.documents import DocumentService
 from service.domain.metadata import FIELD_NAMES_RU, parse_class_name
 from service.errors import ArchiveError, InvalidInput, StoreUnavailable
-from service.models import Student
+from service.models import (
+    CATEGORY_TITLES_RU,
+    KIND_TITLES_RU,
+    LEVEL_TITLES_RU,
+    RESULT_TITLES_RU,
+    Student,
+)
 from service.storage.mongo import StudentRepository, utcnow
 
 MAX_ROWS = 2000
@@ -100,6 +106,10 @@ def _norm(text: str | None) -> str:
     return " ".join(text.split())
 
 
+class _Semicolons(csv.excel):
+    delimiter = ";"
+
+
 def read_table(data: bytes) -> list[dict[str, str]]:
     """Rows keyed by column name. Raises InvalidInput when the table cannot be read."""
     if len(data) > 5 * 1024 * 1024:
@@ -113,10 +123,9 @@ def read_table(data: bytes) -> list[dict[str, str]]:
     else:  # pragma: no cover - cp1251 decodes any byte
         raise InvalidInput("Таблицу не удалось прочитать: сохраните её в CSV (UTF-8).", field="table")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";"
+        dialect = _Semicolons
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         header = next(reader)
@@ -145,6 +154,8 @@ def read_table(data: bytes) -> list[dict[str, str]]:
                 raise InvalidInput(f"В таблице больше {MAX_ROWS} строк: разделите её.", field="table")
     except csv.Error:
         raise InvalidInput("Таблица повреждена: проверьте кавычки и разделители.", field="table") from None
+    if not rows:
+        raise InvalidInput("В таблице нет строк с документами: только заголовок.", field="table")
     return rows
 
 
@@ -184,8 +195,14 @@ class ImportService:
         self._size_limit = size_limit
 
     async def _find_pupil(
-        self, school_id: str, row: Mapping[str, str], cache: dict[str, list[Student]]
+        self,
+        school_id: str,
+        row: Mapping[str, str],
+        cache: dict[str, list[Student]],
+        in_reach: Callable[[Student], bool],
     ) -> tuple[Student | None, str]:
+        """Pupils out of the caller's reach do not exist for this: they can be neither found
+        nor make a name ambiguous."""
         if row.get("external_id"):
             found = [
                 s for s in await self._class(school_id, None, cache) if s.external_id == row["external_id"]
@@ -199,6 +216,7 @@ class ImportService:
             found = [
                 s for s in await self._class(school_id, class_name, cache) if _norm(s.full_name) == wanted
             ]
+        found = [s for s in found if in_reach(s)]
         if not found:
             return None, "pupil_not_found"
         if len(found) > 1:
@@ -227,28 +245,34 @@ class ImportService:
         """Import every row; return the report. Raises InvalidInput when the ZIP or the table as a
         whole is unusable, StoreUnavailable when a store stops answering (rows done so far stay done)."""
         try:
-            archive = zipfile.ZipFile(archive_file)
+            # Windows' own "send to ZIP" on a Russian system writes names in cp866 without the
+            # UTF-8 flag; flagged names are read as UTF-8 whatever this says.
+            archive = zipfile.ZipFile(archive_file, metadata_encoding="cp866")
         except (zipfile.BadZipFile, OSError, ValueError):
             raise InvalidInput(
                 "Это не архив ZIP или он повреждён. Упакуйте сканы в ZIP заново.", field="archive"
             ) from None
         with archive:
-            entries = {i.filename.replace("\\", "/"): i for i in archive.infolist() if not i.is_dir()}
+            # A list, not a dict: two entries may carry the same name, and that must be seen.
+            entries = [i for i in archive.infolist() if not i.is_dir()]
             if table is None:
-                tables = [n for n in entries if n.lower().endswith(".csv") and "/" not in n]
+                tables = [i for i in entries if i.filename.lower().endswith(".csv") and "/" not in i.filename]
                 if len(tables) != 1:
                     raise InvalidInput(
                         "Приложите таблицу CSV отдельным полем «table» "
                         "или положите один файл .csv в корень архива.",
                         field="table",
                     )
-                info = entries.pop(tables[0])
+                info = tables[0]
+                entries.remove(info)
                 if _entry_problem(info):
                     raise InvalidInput("Таблица в архиве повреждена или подозрительна.", field="table")
                 with _extract(archive, info, 5 * 1024 * 1024) as fh:
                     table = fh.read()
             rows = read_table(table)
-            by_name = {name.casefold(): info for name, info in entries.items()}
+            by_name: dict[str, list[zipfile.ZipInfo]] = {}
+            for info in entries:
+                by_name.setdefault(info.filename.replace("\\", "/").casefold(), []).append(info)
             pupils: dict[str, list[Student]] = {}
             outcomes: list[RowOutcome] = []
             for line, row in enumerate(rows, start=2):
@@ -273,7 +297,7 @@ class ImportService:
         self,
         school_id: str,
         archive: zipfile.ZipFile,
-        by_name: dict[str, zipfile.ZipInfo],
+        by_name: dict[str, list[zipfile.ZipInfo]],
         line: int,
         row: Mapping[str, str],
         pupils: dict[str, list[Student]],
@@ -284,15 +308,21 @@ class ImportService:
     ) -> RowOutcome:
         name = row.get("file", "")
         outcome = RowOutcome(line, name, "refused")
-        student, problem = await self._find_pupil(school_id, row, pupils)
-        if student is None or not may_upload_for(student):
-            outcome.status = problem or "pupil_not_found"
+        student, problem = await self._find_pupil(school_id, row, pupils, may_upload_for)
+        if student is None:
+            outcome.status = problem
             return outcome
         outcome.student_id = student.id
-        info = by_name.get(name.replace("\\", "/").casefold())
-        if info is None:
+        matches = by_name.get(name.replace("\\", "/").casefold(), [])
+        if not matches:
             outcome.status = "file_missing"
             return outcome
+        if len(matches) > 1:
+            outcome.message = (
+                "В архиве несколько файлов с таким именем (без учёта регистра): переименуйте их."
+            )
+            return outcome
+        info = matches[0]
         if problem := _entry_problem(info):
             outcome.message = f"Файл не принят: {problem}."
             return outcome
@@ -301,7 +331,7 @@ class ImportService:
                 result = await self._documents.upload(
                     school_id=school_id,
                     student_id=student.id,
-                    fields={f: row.get(f) or None for f in METADATA_FIELDS},
+                    fields={f: _code(f, row.get(f)) for f in METADATA_FIELDS},
                     fh=fh,  # type: ignore[arg-type]
                     filename=info.filename.rsplit("/", 1)[-1],
                     today=today,
@@ -323,6 +353,29 @@ class ImportService:
         if result.created:
             await on_stored(student.id, result.document.id)
         return outcome
+
+
+def _titles(titles: Mapping[Any, str]) -> dict[str, str]:
+    return {_norm(t): code.value for code, t in titles.items() if t}
+
+
+# Tables typed by people say «диплом», «Спорт», «региональный»: the codes are accepted too.
+_CHOICES: dict[str, dict[str, str]] = {
+    "kind": _titles(KIND_TITLES_RU),
+    "category": _titles(CATEGORY_TITLES_RU),
+    "event_level": {
+        **_titles(LEVEL_TITLES_RU),
+        **{_norm(t.removesuffix(" уровень")): c.value for c, t in LEVEL_TITLES_RU.items()},
+    },
+    "result": _titles(RESULT_TITLES_RU),
+    "source": {"школа": "school", "другая организация": "other_organisation"},
+}
+
+
+def _code(field: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    return _CHOICES.get(field, {}).get(_norm(value), value)
 
 
 REPORT_HEADERS = ["Строка", "Файл", "Итог", "Пояснение", "Документ (id)", "Обучающийся (id)"]

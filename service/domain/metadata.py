@@ -66,6 +66,7 @@ FIELD_NAMES_RU = {
     "verified_only": "только проверенные",
     "file": "файл",
     "state": "состояние",
+    "fmt": "формат",
     "case_id": "дело",
     "format": "формат",
     "note": "примечание",
@@ -117,8 +118,10 @@ def clean_text(
     return value
 
 
-def parse_choice(enum_type: type[E], value: str | None, field: str, *, required: bool) -> E | None:
-    name = FIELD_NAMES_RU.get(field, field)
+def parse_choice(
+    enum_type: type[E], value: str | None, field: str, *, required: bool, label: str | None = None
+) -> E | None:
+    name = label or FIELD_NAMES_RU.get(field, field)
     value = (value or "").strip()
     if not value:
         if required:

@@ -51,10 +51,11 @@ log = logging.getLogger(__name__)
 _MM = 72 / 25.4
 A4 = (210 * _MM, 297 * _MM)
 _BORDER = (10 * _MM, 10 * _MM)
-_A4_LAYOUT = img2pdf.get_layout_fun(pagesize=A4, border=_BORDER, fit=img2pdf.FitMode.into, auto_orient=True)
+# Shrink large scans to fit; never blow a small picture up to a whole page.
+_A4_LAYOUT = img2pdf.get_layout_fun(pagesize=A4, border=_BORDER, fit=img2pdf.FitMode.shrink, auto_orient=True)
 _PREFETCH = 6
 # Bump when the layout changes: cached portfolios of an older layout are then assembled again.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 _FRONT_TEMPLATE = files("service") / "templates" / "portfolio_front.typ"
 _NUMBERS_TEMPLATE = files("service") / "templates" / "page_numbers.typ"
 
@@ -95,6 +96,8 @@ def describe(document: Document) -> str:
     parts.append(f"{m.academic_year} уч. г.")
     if not document.file.is_scan:
         parts.append("файл хранится в архиве, в портфолио не печатается")
+    if document.status != "verified":
+        parts.append("не проверен заместителем директора")
     return "; ".join(parts)
 
 
@@ -176,6 +179,7 @@ def front_matter_pdf(
     portfolio: PortfolioPlan,
     today: date,
     rewards: Sequence[Reward] = (),
+    selection: str = "",
 ) -> bytes:
     groups: list[dict[str, object]] = []
     for d in portfolio.documents:
@@ -197,6 +201,7 @@ def front_matter_pdf(
         "summary": summary_rows(portfolio.documents),
         "chronology": chronology_rows(portfolio.documents),
         "rewards": reward_rows(rewards),
+        "selection": selection,
     }
     source = _FRONT_TEMPLATE.read_bytes()
     return bytes(
@@ -300,6 +305,15 @@ def strip_active_content(page: pypdf.PageObject) -> None:
 def fit_to_a4(page: pypdf.PageObject) -> None:
     """Make the page A4 (portrait, or landscape for a landscape page): the content is scaled to
     fit and centred; a /Rotate is applied to the content first so the page reads upright."""
+    box = page.mediabox
+    width, height = float(box.width), float(box.height)
+    target_w, target_h = A4 if height >= width else (A4[1], A4[0])
+    is_a4 = abs(width - target_w) < 3 and abs(height - target_h) < 3 and box.left == 0 and box.bottom == 0
+    if is_a4 and not page.rotation % 360:
+        return
+    # pypdf rewrites /Contents in place: pages of one PDF may share their content streams, so
+    # the page gets a content stream of its own before it is transformed.
+    _own_contents(page)
     if page.rotation % 360:
         page.transfer_rotation_to_content()
     box = page.mediabox
@@ -320,6 +334,14 @@ def fit_to_a4(page: pypdf.PageObject) -> None:
     page.trimbox = a4
     page.bleedbox = a4
     page.artbox = a4
+
+
+def _own_contents(page: pypdf.PageObject) -> None:
+    writer = page.indirect_reference.pdf if page.indirect_reference is not None else None
+    content = page.get_contents()
+    own = DecodedStreamObject()
+    own.set_data(content.get_data() if content is not None else b"")
+    page[NameObject("/Contents")] = writer._add_object(own) if writer is not None else own
 
 
 def stamp_page_numbers(writer: pypdf.PdfWriter, front: int) -> None:
@@ -347,10 +369,12 @@ def stamp_page_numbers(writer: pypdf.PdfWriter, front: int) -> None:
             }
         )
         form_ref = writer._add_object(form)
-        resources = page.get("/Resources")
-        resources = resources.get_object() if resources is not None else DictionaryObject()
-        xobjects = resources.get("/XObject")
-        xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
+        # Pages of one PDF may share their /Resources: each page gets its own (shallow) copies,
+        # or every page would draw the last page's number.
+        shared = page.get("/Resources")
+        resources = DictionaryObject(shared.get_object() if shared is not None else {})
+        listed = resources.get("/XObject")
+        xobjects = DictionaryObject(listed.get_object() if listed is not None else {})
         xobjects[NameObject("/ArchivePageNumber")] = form_ref
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
@@ -399,6 +423,7 @@ def assemble_portfolio(
     progress: Callable[[int], None] | None = None,
     rewards: Sequence[Reward] = (),
     render_image: Callable[[bytes], bytes] = image_pages,
+    selection: str = "",
 ) -> Assembled:
     """Write the portfolio PDF to ``out``; return its page count and SHA-256. ``progress(n)`` is
     called after each of the documents with pages.
@@ -410,7 +435,17 @@ def assemble_portfolio(
     spill = Spill()
     try:
         return _assemble(
-            student, school_name, portfolio, fetch, today, out, progress, rewards, render_image, spill
+            student,
+            school_name,
+            portfolio,
+            fetch,
+            today,
+            out,
+            progress,
+            rewards,
+            render_image,
+            spill,
+            selection,
         )
     finally:
         spill.close()
@@ -427,10 +462,13 @@ def _assemble(
     rewards: Sequence[Reward],
     render_image: Callable[[bytes], bytes],
     spill: Spill,
+    selection: str,
 ) -> Assembled:
     writer = pypdf.PdfWriter()
     writer.append(
-        pypdf.PdfReader(io.BytesIO(front_matter_pdf(student, school_name, portfolio, today, rewards))),
+        pypdf.PdfReader(
+            io.BytesIO(front_matter_pdf(student, school_name, portfolio, today, rewards, selection))
+        ),
         import_outline=False,
     )
     front = len(writer.pages)

@@ -29,7 +29,7 @@ from service.domain.sandbox import image_pages_in_child
 from service.domain.students import StudentService
 from service.errors import ArchiveError
 from service.memory import portfolio_limiter, release_free_memory
-from service.models import Category, Document, Reward, Student
+from service.models import CATEGORY_TITLES_RU, Category, Document, Reward, Student
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository, utcnow
 from service.storage.objects import ObjectStore
@@ -75,6 +75,17 @@ class PortfolioOptions:
             class_material=bool(raw.get("class_material")),
         )
 
+    def describe(self) -> str:
+        """The filters in Russian, for the cover ("" when the portfolio holds everything)."""
+        parts = []
+        if self.academic_years:
+            parts.append("учебные годы: " + ", ".join(sorted(self.academic_years)))
+        if self.categories:
+            parts.append("направления: " + ", ".join(CATEGORY_TITLES_RU[c] for c in self.categories))
+        if not self.rewards:
+            parts.append("без поощрений")
+        return ("Отбор — " + "; ".join(parts)) if parts else ""
+
     def chooses_reward(self, reward: Reward) -> bool:
         return self.rewards and (not self.academic_years or reward.academic_year in self.academic_years)
 
@@ -117,6 +128,7 @@ class PortfolioInputs:
     documents: list[Document]
     rewards: list[Reward]
     key: str  # where its portfolio is kept
+    selection: str = ""  # the filters, said on the cover
 
 
 def cache_key(
@@ -183,7 +195,8 @@ class PortfolioService:
             if options.chooses_reward(r)
         ]
         digests = cache_key(self._settings.school_name, student, options, documents, rewards)
-        return PortfolioInputs(student, documents, rewards, portfolio_key(school_id, student_id, *digests))
+        key = portfolio_key(school_id, student_id, *digests)
+        return PortfolioInputs(student, documents, rewards, key, options.describe())
 
     async def request(
         self, school_id: str, student_id: str, options: PortfolioOptions, *, today: date, by: str | None
@@ -265,6 +278,7 @@ class PortfolioService:
                         school_name=self._settings.school_name,
                         documents=inputs.documents,
                         rewards=inputs.rewards,
+                        selection=inputs.selection,
                         fetch=self._objects.read_bytes_sync,
                         today=today,
                         out=out,

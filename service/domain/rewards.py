@@ -56,7 +56,7 @@ class RewardService:
         assert granted_on is not None and order_date is not None
         if order_date > granted_on:
             raise InvalidInput("Дата приказа позже даты поощрения.", field="order_date")
-        kind = parse_choice(RewardKind, fields.get("kind"), "kind", required=True)
+        kind = parse_choice(RewardKind, fields.get("kind"), "kind", required=True, label="вид поощрения")
         assert kind is not None
         scan = clean_text(fields.get("scan_document_id"), "scan_document_id", max_len=64)
         if scan:

@@ -10,7 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar adds the charset
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -19,13 +19,13 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows([["" if v is None else _cell(v) for v in row] for row in rows])
+    writer.writerows([["" if v is None else spreadsheet_safe(v) for v in row] for row in rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _cell(value: Any) -> Any:
-    # Text that a spreadsheet would run as a formula is kept as text (CSV/formula injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+def spreadsheet_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is kept as text (CSV/formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
@@ -39,7 +39,11 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            # openpyxl takes text starting with "=" for a formula: store it as text instead.
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"
     for column, header in zip(sheet.columns, headers, strict=False):
         width = max([len(str(header))] + [len(str(c.value or "")) for c in column])
         sheet.column_dimensions[column[0].column_letter].width = min(60, width + 2)

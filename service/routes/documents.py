@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
@@ -18,6 +19,7 @@ from service.domain.filenames import content_disposition
 from service.domain.metadata import parse_class_name
 from service.domain.principal import (
     MSG_DOCUMENT_NOT_FOUND,
+    SCHOOL_WIDE,
     Principal,
     ensure_document_readable,
     ensure_staff_reach,
@@ -26,7 +28,7 @@ from service.domain.principal import (
 from service.domain.roles import Role
 from service.domain.students import StudentService
 from service.errors import NotFound
-from service.models import Document
+from service.models import Document, Student
 from service.schemas import DocumentRead
 
 
@@ -56,8 +58,9 @@ async def readable_document(
     document_id: str,
     documents: DocumentService,
     students: StudentService,
-) -> Document:
-    """The document if the caller may read it; 404 otherwise, the same as a missing one."""
+) -> tuple[Document, Student]:
+    """The document and the pupil through whom the caller reads it (the owner, or a team member
+    or classmate of theirs); 404 otherwise, the same as a missing one."""
     document = await documents.get(tenant_id, document_id)
     # The pupils it concerns: the owner, linked team members, and (for class material) the
     # caller's own children, who may be in that class.
@@ -67,8 +70,19 @@ async def readable_document(
     pupils = await students.get_many(tenant_id, candidates)
     ordered = {i: pupils[i] for i in candidates if i in pupils}
     # Out of reach answers exactly what a missing document does, so ids cannot be probed.
-    ensure_document_readable(principal, document, ordered)
-    return document
+    pupil = ensure_document_readable(principal, document, ordered)
+    return document, pupil
+
+
+async def _links_in_reach(principal: Principal, document: Document, students: StudentService) -> Document:
+    """A class teacher sees the linked pupils of their own classes only."""
+    if not document.linked_student_ids or principal.has(*SCHOOL_WIDE):
+        return document
+    pupils = await students.get_many(document.school_id, list(document.linked_student_ids))
+    visible = tuple(
+        i for i in document.linked_student_ids if i in pupils and staff_reach(principal, pupils[i])
+    )
+    return replace(document, linked_student_ids=visible)
 
 
 class DocumentLinks(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,14 +116,16 @@ class DocumentController(Controller):
         student_service: NamedDependency[StudentService],
     ) -> DocumentRead:
         """The document's record; 404 if not in this school or out of the caller's reach."""
-        document = await readable_document(
+        document, pupil = await readable_document(
             principal, tenant_id, document_id, document_service, student_service
         )
         # Families never see which other pupils a team document or class material also concerns.
         family = principal.has(Role.PARENT, Role.PUPIL) and not principal.has(
             Role.TEACHER, Role.DEPUTY, Role.ARCHIVIST
         )
-        return DocumentRead.of(document, for_family=family)
+        if not family:
+            document = await _links_in_reach(principal, document, student_service)
+        return DocumentRead.of(document, for_family=family, as_pupil=pupil.id)
 
     @patch("/{document_id:str}", operation_id="editDocument", summary="Исправить сведения о документе")
     async def edit(
@@ -172,7 +188,7 @@ class DocumentController(Controller):
             may_link=lambda pupil: staff_reach(principal, pupil),
         )
         await access_log.record(tenant_id, "link", student_id=linked.student_id, document_id=linked.id)
-        return DocumentRead.of(linked)
+        return DocumentRead.of(await _links_in_reach(principal, linked, student_service))
 
     @post(
         "/{document_id:str}/verification",
@@ -213,12 +229,14 @@ class DocumentController(Controller):
         request: Request[Any, Any, Any],
     ) -> Stream:
         """The original bytes, streamed, with the original file name."""
-        await readable_document(principal, tenant_id, document_id, document_service, student_service)
+        _, pupil = await readable_document(
+            principal, tenant_id, document_id, document_service, student_service
+        )
         document, chunks = await document_service.open_content(tenant_id, document_id)
         await access_log.record(
             tenant_id,
             "read_content",
-            student_id=document.student_id,
+            student_id=pupil.id,  # the family's own child: another family's log never shows it
             document_id=document.id,
             ip=client_ip(request),
         )
@@ -253,12 +271,14 @@ class DocumentController(Controller):
         request: Request[Any, Any, Any],
     ) -> Stream:
         """A small upright JPEG (longest side 320 px) without EXIF/GPS."""
-        await readable_document(principal, tenant_id, document_id, document_service, student_service)
+        _, pupil = await readable_document(
+            principal, tenant_id, document_id, document_service, student_service
+        )
         document, chunks = await document_service.open_thumbnail(tenant_id, document_id)
         await access_log.record(
             tenant_id,
             "read_thumbnail",
-            student_id=document.student_id,
+            student_id=pupil.id,
             document_id=document.id,
             ip=client_ip(request),
         )

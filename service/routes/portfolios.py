@@ -31,14 +31,15 @@ MSG_JOB_NOT_FOUND = "Задание на формирование портфол
 
 def _categories(values: list[str] | None) -> tuple[Category, ...]:
     try:
-        return tuple(Category(v) for v in values or ())
+        return tuple(Category(v) for v in values or () if v.strip())
     except ValueError:
         known = ", ".join(f"{c.value} ({t})" for c, t in CATEGORY_TITLES_RU.items())
         raise InvalidInput(f"Неизвестная категория. Допустимые: {known}.", field="category") from None
 
 
 def _years(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(parse_academic_year(v, default="") for v in values or ())
+    # An empty value (a form's blank field) means no filter, not "no year at all".
+    return tuple(parse_academic_year(v, default="") for v in values or () if v.strip())
 
 
 @dataclass(frozen=True)

@@ -191,4 +191,4 @@ class StudentController(Controller):
         if family:
             documents = [d for d in documents if d.status == "verified"]
         await access_log.record(tenant_id, "read_list", student_id=student_id)
-        return [DocumentRead.of(d, for_family=family) for d in documents]
+        return [DocumentRead.of(d, for_family=family, as_pupil=student_id) for d in documents]

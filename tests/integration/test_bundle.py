@@ -141,3 +141,17 @@ def test_a_parent_s_bundle_holds_only_their_child_s_verified_documents(
     assert client.get(f"/api/v1/students/{other['id']}/bundle.zip", headers=parent).status_code == 404
     log = client.get("/api/v1/access-log", params={"student_id": pupil["id"]}).json()
     assert any(e["action"] == "read_bundle" for e in log)
+
+
+def test_bundle_tables_never_run_formulas(client: TestClient) -> None:
+    pupil = create_student(client)
+    upload(client, pupil["id"], jpeg_bytes(), title='=HYPERLINK("http://x","y")', event="+cmd|calc")
+    bundle = _zip(client.get(f"/api/v1/students/{pupil['id']}/bundle.zip").content)
+    table = list(csv.reader(io.StringIO(bundle.read("manifest.csv").decode("utf-8-sig")), delimiter=";"))
+    assert table[1][1].startswith("'=") and table[1][4].startswith("'+")
+    # A blank filter value is no filter.
+    assert len(
+        _zip(
+            client.get(f"/api/v1/students/{pupil['id']}/bundle.zip", params={"academic_year": ""}).content
+        ).namelist()
+    ) == len(bundle.namelist())

@@ -149,3 +149,60 @@ def test_unusable_archives_and_tables_are_refused_in_russian(client: TestClient)
     assert no_table.status_code == 422 and no_table.json()["field"] == "table"
     nothing = client.post("/api/v1/imports", files={"table": ("t.csv", HEADER.encode(), "text/csv")})
     assert nothing.status_code == 422 and nothing.json()["field"] == "archive"
+
+
+class _Cp866Info(zipfile.ZipInfo):
+    def _encodeFilenameFlags(self):  # type: ignore[no-untyped-def]
+        return self.filename.encode("cp866"), self.flag_bits & ~0x800
+
+
+def _cp866_zip(entries: dict[str, bytes]) -> bytes:
+    """What Windows Explorer writes on a Russian system: cp866 names, no UTF-8 flag."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(_Cp866Info(name), data)
+    return out.getvalue()
+
+
+def test_windows_names_repeated_names_russian_values_and_reach(client: TestClient) -> None:
+    pupil = create_student(client, "Образцова Мария", "7Б")
+    create_student(client, "Двойников Иван", "9В")
+    create_student(client, "Двойников Иван", "9В")
+    archive = _cp866_zip({"диплом.jpg": jpeg_bytes()})
+    table = (
+        "Файл;ФИО;Класс;Вид документа;Название;Направление;Уровень;Результат\n"
+        "диплом.jpg;Образцова Мария;7Б;Диплом;Диплом;Спорт;региональный;победитель\n"
+    )
+    report = _post(client, archive, table).json()
+    assert [r["status"] for r in report["rows"]] == ["stored"], report
+    stored = client.get(f"/api/v1/documents/{report['rows'][0]['document_id']}").json()
+    assert (stored["kind"], stored["category"], stored["event_level"], stored["result"]) == (
+        "diploma",
+        "sport",
+        "regional",
+        "winner",
+    )
+    assert stored["student_id"] == pupil["id"]
+
+    # Two entries whose names differ only in case (or not at all) are never guessed between.
+    twice = io.BytesIO()
+    with zipfile.ZipFile(twice, "w") as z:
+        z.writestr("same.jpg", jpeg_bytes(color="gray"))
+        z.writestr("SAME.JPG", jpeg_bytes(color="navy"))
+    rows = _post(
+        client, twice.getvalue(), HEADER + "same.jpg;;Образцова Мария;7Б;diploma;Диплом;sport;;\n"
+    ).json()["rows"]
+    assert rows[0]["status"] == "refused" and "несколько файлов" in rows[0]["message"]
+
+    # A teacher of 7Б learns nothing of 9В: not even that a name there is ambiguous.
+    teacher = make_user(client, "teacher-reach", ["teacher"], class_names=["7Б"])
+    rows = _post(
+        client,
+        _zip({"x.jpg": jpeg_bytes(color="olive")}),
+        HEADER + "x.jpg;;Двойников Иван;9В;diploma;Диплом;sport;;\n",
+        headers=teacher,
+    ).json()["rows"]
+    assert rows[0]["status"] == "pupil_not_found"
+    only_header = _post(client, _zip({"x.jpg": jpeg_bytes()}), HEADER)
+    assert only_header.status_code == 422 and "нет строк" in only_header.json()["detail"]

@@ -266,3 +266,52 @@ def test_thumbnails_drop_jpeg_comments(client: TestClient) -> None:
     thumb = client.get(f"/api/v1/documents/{doc['id']}/thumbnail").content
     assert b"SECRET-COMMENT" not in thumb
     assert b"SECRET-COMMENT" not in client.get(f"/api/v1/students/{student['id']}/portfolio.pdf").content
+
+
+def _pdf_sharing_content_and_resources() -> bytes:
+    """Three pages with one /Resources dictionary and one content stream, rotated differently,
+    as some scanners and PDF tools write them."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    reader = pypdf.PdfReader(io.BytesIO(jpeg_to_pdf(jpeg_bytes((600, 800), color="white"))))
+    writer = pypdf.PdfWriter()
+    first = writer.add_page(reader.pages[0])
+    content = DecodedStreamObject()
+    content.set_data(first.get_contents().get_data() + b"\n0 0 0 rg 50 700 200 40 re f\n")
+    content_ref = writer._add_object(content)
+    resources_ref = writer._add_object(DictionaryObject(first["/Resources"]))
+    for n, rotation in enumerate((90, 180, 270)):
+        page = (
+            first
+            if n == 0
+            else writer.add_blank_page(float(first.mediabox.width), float(first.mediabox.height))
+        )
+        page[NameObject("/Contents")] = content_ref
+        page[NameObject("/Resources")] = resources_ref
+        page.rotation = rotation
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def jpeg_to_pdf(data: bytes) -> bytes:
+    import img2pdf
+
+    return bytes(img2pdf.convert(data))
+
+
+def test_pages_sharing_content_and_resources_each_keep_their_own_number(client: TestClient) -> None:
+    original = _pdf_sharing_content_and_resources()
+    student = create_student(client)
+    upload(client, student["id"], original, "общий.pdf")
+    reader = portfolio_of(client, student["id"])
+    total = len(reader.pages)
+    source = pypdf.PdfReader(io.BytesIO(original))
+    for n in range(3):
+        index = total - 3 + n
+        assert f"стр. {index + 1} из {total}" in reader.pages[index].extract_text(), index
+        shown, merged = render_page(source, n), render_page(reader, index)
+        assert (shown.width > shown.height) == (merged.width > merged.height), n
+        a = shown.convert("L").resize((60, 60))
+        b = merged.convert("L").resize((60, 60))
+        assert sum(ImageChops.difference(a, b).getdata()) / 3600 < 20, n  # the same picture, upright

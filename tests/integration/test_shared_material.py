@@ -122,3 +122,33 @@ def test_teachers_link_only_within_their_classes(client: TestClient) -> None:
     assert client.put(url, json={"student_ids": [b["id"]]}, headers=teacher_8a).status_code == 404
     assert client.put(url, json={"student_ids": ["no-such-pupil"]}).status_code == 404
     assert client.put(url, json={"class_name": "../x"}).status_code == 422
+
+
+def test_a_team_member_s_family_leaves_traces_only_in_their_own_child_s_log(client: TestClient) -> None:
+    owner = create_student(client, "Капитанова Анна", "7Б")
+    member = create_student(client, "Союзникова Вера", "8А")
+    team = _verified(client, owner["id"], jpeg_bytes(), title="Диплом команды")
+    client.put(f"/api/v1/documents/{team['id']}/links", json={"student_ids": [member["id"]]})
+    parent = make_user(client, "parent-log", ["parent"], student_ids=[member["id"]])
+    seen = client.get(f"/api/v1/documents/{team['id']}", headers=parent).json()
+    assert seen["student_id"] == member["id"] and seen["case_id"] is None  # nothing of the owner
+    assert client.get(f"/api/v1/documents/{team['id']}/content", headers=parent).status_code == 200
+    log = client.get("/api/v1/access-log", params={"student_id": owner["id"]}).json()
+    assert not any(e["action"] == "read_content" for e in log)
+    own = client.get("/api/v1/access-log", headers=parent).json()
+    assert any(e["action"] == "read_content" and e["document_id"] == team["id"] for e in own)
+
+
+def test_a_teacher_neither_sees_nor_drops_another_class_s_pupils(client: TestClient) -> None:
+    owner = create_student(client, "Капитанова Анна", "7Б")
+    classmate = create_student(client, "Командин Борис", "7Б")
+    elsewhere = create_student(client, "Союзникова Вера", "9В")
+    team = upload(client, owner["id"], jpeg_bytes()).json()
+    client.put(f"/api/v1/documents/{team['id']}/links", json={"student_ids": [elsewhere["id"]]})
+    teacher = make_user(client, "teacher-links", ["teacher"], class_names=["7Б"])
+    changed = client.put(
+        f"/api/v1/documents/{team['id']}/links", json={"student_ids": [classmate["id"]]}, headers=teacher
+    )
+    assert changed.status_code == 200 and changed.json()["linked_student_ids"] == [classmate["id"]]
+    full = client.get(f"/api/v1/documents/{team['id']}").json()  # the deputy sees both
+    assert sorted(full["linked_student_ids"]) == sorted([classmate["id"], elsewhere["id"]])
