@@ -37,10 +37,15 @@ def decode_limiter() -> anyio.CapacityLimiter:
     return anyio.CapacityLimiter(DECODE_SLOTS)
 
 
+PORTFOLIO_SLOTS = 2
+
+
 @functools.cache
 def portfolio_limiter() -> anyio.CapacityLimiter:
-    """One portfolio is assembled at a time per process: each holds its pages until written."""
-    return anyio.CapacityLimiter(1)
+    """At most two portfolios are assembled at once per process (the background worker runs one
+    job at a time, so a family's small portfolio never waits behind a large job). Image data is
+    spilled to disk while assembling, so each costs tens of megabytes, not the size of its scans."""
+    return anyio.CapacityLimiter(PORTFOLIO_SLOTS)
 
 
 def release_free_memory(*, collect: bool = True) -> None:
