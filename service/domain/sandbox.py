@@ -49,12 +49,28 @@ def _limit(max_pixels: int, memory: int, seconds: int) -> None:
     Image.MAX_IMAGE_PIXELS = max_pixels
 
 
-def _child(path: str, free_form: bool, max_pixels: int, memory: int, seconds: int, conn: Connection) -> None:
+def _inspect(path: str, free_form: bool, max_pixels: int) -> Any:
+    with open(path, "rb") as fh:
+        return inspect_upload(fh, free_form=free_form, max_image_pixels=max_pixels)
+
+
+def _render(path: str, free_form: bool, max_pixels: int) -> Any:
+    from service.domain.portfolio import image_pages
+
+    with open(path, "rb") as fh:
+        return image_pages(fh.read())
+
+
+_WORK = {"inspect": _inspect, "render": _render}
+
+
+def _child(
+    work: str, path: str, free_form: bool, max_pixels: int, memory: int, seconds: int, conn: Connection
+) -> None:
     _limit(max_pixels, memory, seconds)
     message: tuple[Any, ...]
     try:
-        with open(path, "rb") as fh:
-            message = ("ok", inspect_upload(fh, free_form=free_form, max_image_pixels=max_pixels))
+        message = ("ok", _WORK[work](path, free_form, max_pixels))
     except ArchiveError as exc:
         message = ("refused", type(exc).__name__, exc.message)
     except MemoryError:
@@ -63,6 +79,45 @@ def _child(path: str, free_form: bool, max_pixels: int, memory: int, seconds: in
         message = ("crash", type(exc).__name__)
     conn.send(message)
     conn.close()
+
+
+def _run_in_child(
+    work: str, path: str, *, free_form: bool, max_image_pixels: int, memory_bytes: int, seconds: int
+) -> Any:
+    """Run ``work`` on the file at ``path`` in a limited child; return its result.
+
+    Raises what the work raises (an ArchiveError the child reported), or UnreadableFile when
+    the child runs out of time or memory or dies."""
+    receive, send = _context.Pipe(duplex=False)
+    child = _context.Process(
+        target=_child,
+        args=(work, path, free_form, max_image_pixels, memory_bytes, seconds, send),
+        daemon=True,
+    )
+    child.start()
+    send.close()
+    try:
+        # The CPU limit ends a busy child; the wall clock also catches one that waits.
+        if not receive.poll(seconds * 2 + 10):
+            raise UnreadableFile(MSG_TOO_SLOW)
+        message = receive.recv()
+    except EOFError:
+        child.join(5)
+        slow = child.exitcode in (-24, -9)  # SIGXCPU, SIGKILL
+        raise UnreadableFile(MSG_TOO_SLOW if slow else MSG_CRASHED) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    kind = message[0]
+    if kind == "ok":
+        return message[1]
+    if kind == "refused":
+        raise _ERRORS.get(message[1], UnreadableFile)(message[2])
+    if kind == "memory":
+        raise UnreadableFile(MSG_TOO_BIG_TO_DECODE)
+    raise UnreadableFile(MSG_CRASHED)
 
 
 def inspect_in_child(
@@ -82,53 +137,15 @@ def inspect_in_child(
         shutil.copyfileobj(fh, copy, length=1024 * 1024)
         copy.flush()
         fh.seek(0)
-        receive, send = _context.Pipe(duplex=False)
-        child = _context.Process(
-            target=_child,
-            args=(copy.name, free_form, max_image_pixels, memory_bytes, seconds, send),
-            daemon=True,
+        result: Inspection = _run_in_child(
+            "inspect",
+            copy.name,
+            free_form=free_form,
+            max_image_pixels=max_image_pixels,
+            memory_bytes=memory_bytes,
+            seconds=seconds,
         )
-        child.start()
-        send.close()
-        try:
-            # The CPU limit ends a busy child; the wall clock also catches one that waits.
-            if not receive.poll(seconds * 2 + 10):
-                raise UnreadableFile(MSG_TOO_SLOW)
-            message = receive.recv()
-        except EOFError:
-            child.join(5)
-            slow = child.exitcode in (-24, -9)  # SIGXCPU, SIGKILL
-            raise UnreadableFile(MSG_TOO_SLOW if slow else MSG_CRASHED) from None
-        finally:
-            receive.close()
-            if child.is_alive():
-                child.kill()
-            child.join(5)
-    kind = message[0]
-    if kind == "ok":
-        result: Inspection = message[1]
         return result
-    if kind == "refused":
-        raise _ERRORS.get(message[1], UnreadableFile)(message[2])
-    if kind == "memory":
-        raise UnreadableFile(MSG_TOO_BIG_TO_DECODE)
-    raise UnreadableFile(MSG_CRASHED)
-
-
-def _render_child(path: str, max_pixels: int, memory: int, seconds: int, conn: Connection) -> None:
-    _limit(max_pixels, memory, seconds)
-    from service.domain.portfolio import image_pages
-
-    message: tuple[Any, ...]
-    try:
-        with open(path, "rb") as fh:
-            message = ("ok", image_pages(fh.read()))
-    except MemoryError:
-        message = ("memory",)
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent as a broken file
-        message = ("crash", type(exc).__name__)
-    conn.send(message)
-    conn.close()
 
 
 def image_pages_in_child(data: bytes, *, max_image_pixels: int, memory_bytes: int, seconds: int) -> bytes:
@@ -140,27 +157,15 @@ def image_pages_in_child(data: bytes, *, max_image_pixels: int, memory_bytes: in
     with tempfile.NamedTemporaryFile(prefix="archive-render-", delete=True) as copy:
         copy.write(data)
         copy.flush()
-        receive, send = _context.Pipe(duplex=False)
-        child = _context.Process(
-            target=_render_child, args=(copy.name, max_image_pixels, memory_bytes, seconds, send), daemon=True
+        pdf: bytes = _run_in_child(
+            "render",
+            copy.name,
+            free_form=False,
+            max_image_pixels=max_image_pixels,
+            memory_bytes=memory_bytes,
+            seconds=seconds,
         )
-        child.start()
-        send.close()
-        try:
-            if not receive.poll(seconds * 2 + 10):
-                raise UnreadableFile(MSG_TOO_SLOW)
-            message = receive.recv()
-        except EOFError:
-            raise UnreadableFile(MSG_CRASHED) from None
-        finally:
-            receive.close()
-            if child.is_alive():
-                child.kill()
-            child.join(5)
-    if message[0] == "ok":
-        pdf: bytes = message[1]
         return pdf
-    raise UnreadableFile(MSG_TOO_BIG_TO_DECODE if message[0] == "memory" else MSG_CRASHED)
 
 
 def warm_up() -> None:
