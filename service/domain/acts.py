@@ -31,7 +31,7 @@ from retention.acts import (
 from retention.rules import CaseState
 from service.domain.access_log import AccessLog
 from service.domain.metadata import clean_text, parse_date
-from service.domain.portfolio_service import portfolio_prefix
+from service.domain.portfolio_service import forget_portfolios
 from service.domain.retention_service import RetentionService
 from service.errors import Conflict, InvalidInput, NotFound
 from service.settings import Settings
@@ -296,8 +296,7 @@ class ActService:
         # Kept portfolios are copies of what was just destroyed: they go too (they are never
         # locked, and the next request assembles a new one from what is left).
         for student_id in {i["student_id"] for i in items if i.get("student_id")}:
-            prefix = portfolio_prefix(school_id, student_id)
-            await self._objects.delete([o.key for o in await self._objects.list_objects(prefix)])
+            await forget_portfolios(self._objects, school_id, student_id)
         destroyed_set = set(destroyed)
         result = {
             "destroyed": destroyed,

@@ -11,8 +11,6 @@ This module only plans names and writes the small text files; streaming lives in
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import unicodedata
@@ -22,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from service.domain.portfolio import ordered_documents, ru_date
-from service.domain.tables import spreadsheet_safe
+from service.domain.tables import to_csv
 from service.models import (
     CATEGORY_TITLES_RU,
     KIND_TITLES_RU,
@@ -152,13 +150,7 @@ def manifest_json(
 
 
 def _csv(columns: list[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> bytes:
-    """Semicolon-separated with a BOM: what Excel in a Russian locale opens correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([title for _, title in columns])
-    for row in rows:
-        writer.writerow([spreadsheet_safe(row[key]) for key, _ in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return to_csv([title for _, title in columns], [[row[key] for key, _ in columns] for row in rows])
 
 
 def manifest_csv(rows: list[dict[str, Any]]) -> bytes:

@@ -157,6 +157,12 @@ def portfolio_prefix(school_id: str, student_id: str) -> str:
     return f"schools/{school_id}/portfolios/{student_id}/"
 
 
+async def forget_portfolios(objects: ObjectStore, school_id: str, student_id: str) -> None:
+    """Remove every kept portfolio of a pupil (after documents are destroyed)."""
+    prefix = portfolio_prefix(school_id, student_id)
+    await objects.delete([o.key for o in await objects.list_objects(prefix)])
+
+
 def portfolio_key(school_id: str, student_id: str, options_digest: str, inputs_digest: str) -> str:
     return f"{portfolio_prefix(school_id, student_id)}{options_digest}/{inputs_digest}.pdf"
 
@@ -340,8 +346,3 @@ class PortfolioService:
         out.close()
         await self._keep(inputs.key, for_store, size, sha256)
         return size
-
-    async def forget_student(self, school_id: str, student_id: str) -> None:
-        """Remove every cached portfolio of a pupil (after documents are destroyed)."""
-        prefix = portfolio_prefix(school_id, student_id)
-        await self._objects.delete([o.key for o in await self._objects.list_objects(prefix)])
