@@ -10,11 +10,12 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 from PIL import Image
 
 from service.auth import authorize, sign_in_rate_limit
 from service.lifespan import lifespan_for
-from service.problems import EXCEPTION_HANDLERS
+from service.problems import API_EXCEPTION_HANDLERS
 from service.routes.access_log import AccessLogController
 from service.routes.accounts import AuthController, UserController
 from service.routes.applications import ApplicationController
@@ -30,6 +31,9 @@ from service.routes.rewards import RewardController
 from service.routes.students import StudentController
 from service.security_headers import add_security_headers
 from service.settings import Settings
+from service.ui.errors import for_pages
+from service.ui.rendering import STATIC, template_config
+from service.ui.routes import UI_ROUTES
 
 
 def configure_logging() -> None:
@@ -62,12 +66,18 @@ def create_app(
             AccessLogController,
             InfoRequestController,
             ActController,
+            *UI_ROUTES,
+            create_static_files_router(
+                path="/static", directories=[STATIC], opt={"public_asset": True}, include_in_schema=False
+            ),
         ],
         dependencies=DEPENDENCIES,
         # Every route passes this guard; ``service.domain.roles`` says who may call what.
         guards=[authorize],
         middleware=[sign_in_rate_limit(settings).middleware],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # The API answers problems as JSON; the web pages get the same messages as Russian HTML.
+        exception_handlers={exc: for_pages(handler) for exc, handler in API_EXCEPTION_HANDLERS.items()},
+        template_config=template_config,
         lifespan=[lifespan_for(settings, sweep_at_start=sweep_at_start)],
         state=_state(settings, clock or _system_today),
         request_max_body_size=settings.max_request_bytes,

@@ -165,7 +165,7 @@ def undecodable_form_handler(_: Request[Any, Any, Any], exc: UnicodeDecodeError)
     )
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {
+API_EXCEPTION_HANDLERS: dict[Any, Any] = {
     UnicodeDecodeError: undecodable_form_handler,
     RecursionError: too_deep_handler,
     errors.ArchiveError: archive_error_handler,

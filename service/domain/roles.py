@@ -117,6 +117,36 @@ OPERATION_ROLES: dict[str, frozenset[Role]] = {
     "executeAct": frozenset({R}),
 }
 
+# The web pages (``service.ui``), not part of the API description: the same rule, fail closed.
+# A page only shows what the API operations it mirrors would return to the same caller.
+PUBLIC_OPERATIONS = PUBLIC_OPERATIONS | {"uiSignInPage", "uiSignIn", "uiHome"}
+STAFF = frozenset({T, D, R, DIR, A})
+PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "uiSignOut": EVERYONE,
+    "uiDashboard": EVERYONE,
+    "uiClasses": frozenset({A, T, D, R}),
+    "uiClass": frozenset({A, T, D, R}),
+    "uiPupil": READERS_OF_PUPILS,
+    "uiPupilAccessLog": frozenset({D, R, P}),
+    "uiPupilDownload": READERS_OF_PUPILS,
+    "uiUploadPage": frozenset({T, D}),
+    "uiUpload": frozenset({T, D}),
+    "uiDocument": READERS_OF_PUPILS,
+    "uiVerificationQueue": frozenset({D}),
+    "uiVerify": frozenset({D}),
+    "uiNomenclature": frozenset({R, D, DIR}),
+    "uiCases": frozenset({R}),
+    "uiDue": frozenset({R}),
+    "uiHolds": frozenset({R}),
+    "uiActs": frozenset({R, DIR}),
+    "uiAct": frozenset({R, DIR}),
+    "uiDraftAct": frozenset({R}),
+    "uiApproveAct": frozenset({DIR}),
+    "uiExecuteConfirm": frozenset({R}),
+    "uiExecuteAct": frozenset({R}),
+    "uiRecords": frozenset({T, D}),
+}
+
 
 def parse_roles(values: object) -> frozenset[Role]:
     """Raises ValueError naming the first unknown role."""

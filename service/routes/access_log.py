@@ -43,6 +43,40 @@ def _day(value: str | None, name: str) -> datetime | None:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
+async def access_log_entries(
+    principal: Principal,
+    tenant_id: str,
+    stores: Stores,
+    *,
+    student_id: str | None,
+    user_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Entries oldest first, with the actor's name; a family sees its own children's entries
+    only (all of them, or the one named), without staff addresses."""
+    family_only = not principal.has(Role.ADMIN, Role.DEPUTY, Role.ARCHIVIST)
+    if family_only and student_id is not None and student_id not in principal.student_ids:
+        raise NotFound(MSG_STUDENT_NOT_FOUND)
+    pupils: list[str | None] = [student_id]
+    if family_only and student_id is None:
+        pupils = sorted(principal.student_ids)
+    log = AccessLogRepository(stores.db)
+    entries = []
+    for pupil in pupils:
+        entries += await log.find(tenant_id, student_id=pupil, actor=user_id, since=since, until=until)
+    entries.sort(key=lambda e: e["seq"])
+    names = {
+        a["_id"]: a.get("display_name") or a["login"]
+        for a in await AccountRepository(stores.db).list(tenant_id)
+    }
+    for e in entries:
+        e["actor_name"] = names.get(e.get("actor") or "", "")
+        if family_only:
+            e["ip"] = None
+    return entries
+
+
 class AccessLogController(Controller):
     path = "/api/v1/access-log"
     tags: ClassVar[list[str]] = ["access log"]
@@ -63,31 +97,15 @@ class AccessLogController(Controller):
 
         A parent sees the entries of their own children only (all of them, or the one named by
         ``student_id``), without staff addresses."""
-        family_only = not principal.has(Role.ADMIN, Role.DEPUTY, Role.ARCHIVIST)
-        if family_only and student_id is not None and student_id not in principal.student_ids:
-            raise NotFound(MSG_STUDENT_NOT_FOUND)
-        pupils: list[str | None] = [student_id]
-        if family_only and student_id is None:
-            pupils = sorted(principal.student_ids)
-        log = AccessLogRepository(stores.db)
-        entries = []
-        for pupil in pupils:
-            entries += await log.find(
-                tenant_id,
-                student_id=pupil,
-                actor=user_id,
-                since=_day(since, "since"),
-                until=_day(until, "until"),
-            )
-        entries.sort(key=lambda e: e["seq"])
-        names = {
-            a["_id"]: a.get("display_name") or a["login"]
-            for a in await AccountRepository(stores.db).list(tenant_id)
-        }
-        for e in entries:
-            e["actor_name"] = names.get(e.get("actor") or "", "")
-            if family_only:
-                e["ip"] = None
+        entries = await access_log_entries(
+            principal,
+            tenant_id,
+            stores,
+            student_id=student_id,
+            user_id=user_id,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+        )
         if fmt == "csv":
             out = io.StringIO()
             writer = csv.writer(out, delimiter=";")

@@ -74,12 +74,25 @@ class UserRead(msgspec.Struct):
     locked_until: datetime | None = None
 
 
-def _school(settings: Settings, school_id: str | None) -> str:
+def school_of(settings: Settings, school_id: str | None) -> str:
     if not school_id:
         return settings.school_id
     if not SCHOOL_ID_PATTERN.match(school_id):
         raise InvalidInput("Неверный идентификатор школы.", field="school_id")
     return school_id
+
+
+def session_cookie(issued: IssuedSession, settings: Settings, request: Request[Any, Any, Any]) -> Cookie:
+    """HttpOnly, SameSite=Lax, Secure over TLS: for the API's sign-in and the sign-in page alike."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=issued.token,
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="lax",
+        path="/",
+        max_age=settings.session_minutes * 60,
+    )
 
 
 def _session_read(issued: IssuedSession, *, with_token: bool) -> SessionRead:
@@ -112,18 +125,11 @@ class AuthController(Controller):
         cookie must send the returned ``csrf_token`` in the ``X-CSRF-Token`` header."""
         service = account_service_of(request.app.state)
         issued = await service.sign_in(
-            _school(settings, data.school_id), data.login, data.password, kind="cookie"
+            school_of(settings, data.school_id), data.login, data.password, kind="cookie"
         )
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=issued.token,
-            httponly=True,
-            secure=request.url.scheme == "https",
-            samesite="lax",
-            path="/",
-            max_age=settings.session_minutes * 60,
+        return Response(
+            _session_read(issued, with_token=False), cookies=[session_cookie(issued, settings, request)]
         )
-        return Response(_session_read(issued, with_token=False), cookies=[cookie])
 
     @post(
         "/tokens", operation_id="createToken", summary="Токен для API-клиента", status_code=HTTP_201_CREATED
@@ -134,7 +140,7 @@ class AuthController(Controller):
         """A bearer token (``Authorization: Bearer …``), shown once; revoke it with sign-out."""
         service = account_service_of(request.app.state)
         issued = await service.sign_in(
-            _school(settings, data.school_id), data.login, data.password, kind="bearer"
+            school_of(settings, data.school_id), data.login, data.password, kind="bearer"
         )
         return _session_read(issued, with_token=True)
 

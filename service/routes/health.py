@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
+from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from service.domain.health import check_stores
@@ -13,9 +14,12 @@ from service.schemas import HealthRead
 
 
 @get("/", operation_id="getIndex", summary="Что это за сервис", include_in_schema=False)
-async def index() -> dict[str, str]:
-    """Where to go from the root URL (the web interface comes with its own issue)."""
+async def index(request: Request[Any, Any, Any]) -> dict[str, str] | Redirect:
+    """A browser goes to the web pages; an API client learns where things are."""
+    if "text/html" in (request.headers.get("accept") or ""):
+        return Redirect(path="/ui/", status_code=303)
     return {
+        "web": "/ui/",
         "service": "Архив документов и портфолио обучающихся",
         "api": "/api/v1",
         "documentation": "/schema",

@@ -15,10 +15,10 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from service.domain.access_log import AccessLog, client_ip
-from service.domain.bundle_service import BundleService
+from service.domain.bundle_service import BundleService, BundleStream
 from service.domain.filenames import content_disposition, safe_filename
 from service.domain.metadata import parse_academic_year
-from service.domain.portfolio_service import Built, PortfolioOptions, PortfolioService, Queued
+from service.domain.portfolio_service import Built, PortfolioOptions, PortfolioService, Queued, Ready
 from service.domain.principal import Principal, ensure_documents_readable, sees_unverified
 from service.domain.students import StudentService
 from service.errors import InvalidInput, NotFound
@@ -103,6 +103,39 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def portfolio_stream(result: Built | Ready, stores: Stores, *, today: date) -> Stream:
+    """The PDF as a response: a portfolio assembled just now is kept in S3 after it has been sent."""
+    name = safe_filename(f"Портфолио {result.student.full_name} {today:%Y-%m-%d}.pdf")
+    chunks = (
+        file_chunks(result.out) if isinstance(result, Built) else await stores.objects.open_stream(result.key)
+    )
+    return Stream(
+        chunks,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition(name, inline=True),
+            "Content-Length": str(result.size),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+        background=BackgroundTask(result.keep) if isinstance(result, Built) else None,
+    )
+
+
+def bundle_stream(result: BundleStream, *, today: date) -> Stream:
+    name = safe_filename(f"Документы {result.student.full_name} {today:%Y-%m-%d}.zip")
+    return Stream(
+        result.chunks,
+        background=BackgroundTask(result.keep) if result.keep is not None else None,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": content_disposition(name, inline=False),
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 class PortfolioController(Controller):
     path = "/api/v1"
     tags: ClassVar[list[str]] = ["portfolio"]
@@ -152,24 +185,7 @@ class PortfolioController(Controller):
                 job_view(result.job), status_code=HTTP_202_ACCEPTED, media_type="application/json"
             )
         await access_log.record(tenant_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
-        name = safe_filename(f"Портфолио {result.student.full_name} {today:%Y-%m-%d}.pdf")
-        chunks = (
-            file_chunks(result.out)
-            if isinstance(result, Built)
-            else await stores.objects.open_stream(result.key)
-        )
-        return Stream(
-            chunks,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": content_disposition(name, inline=True),
-                "Content-Length": str(result.size),
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-            # A portfolio assembled just now is kept in S3 after it has been sent.
-            background=BackgroundTask(result.keep) if isinstance(result, Built) else None,
-        )
+        return await portfolio_stream(result, stores, today=today)
 
     @get(
         "/students/{student_id:str}/bundle.zip",
@@ -209,17 +225,7 @@ class PortfolioController(Controller):
         if isinstance(result, Queued):
             return _queued(stores, result)
         await access_log.record(tenant_id, "read_bundle", student_id=student_id, ip=client_ip(request))
-        name = safe_filename(f"Документы {result.student.full_name} {today:%Y-%m-%d}.zip")
-        return Stream(
-            result.chunks,
-            background=BackgroundTask(result.keep) if result.keep is not None else None,
-            media_type="application/zip",
-            headers={
-                "Content-Disposition": content_disposition(name, inline=False),
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return bundle_stream(result, today=today)
 
     @get("/portfolio-jobs/{job_id:str}", operation_id="getPortfolioJob", summary="Ход формирования портфолио")
     async def job(

@@ -1,0 +1,182 @@
+// Progressive enhancement of the web pages: every action also works without this script.
+"use strict";
+(function () {
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function problemText(xhr) {
+    try {
+      const body = JSON.parse(xhr.responseText);
+      if (body && body.detail) return body.detail;
+    } catch (e) { /* not JSON */ }
+    if (xhr.status === 0) return "Нет связи с сервером. Проверьте подключение и повторите.";
+    return "Файл не принят (код " + xhr.status + ").";
+  }
+
+  function stem(name) {
+    const dot = name.lastIndexOf(".");
+    return dot > 0 ? name.slice(0, dot) : name;
+  }
+
+  // ---- upload: several files, a progress bar and an outcome per file ----
+  function enhanceUpload(form) {
+    const input = form.querySelector('input[type="file"]');
+    const list = form.querySelector("#file-list");
+    const zone = form.querySelector("#dropzone");
+    let picked = [];
+
+    function render() {
+      list.textContent = "";
+      picked.forEach((file, i) => {
+        const li = document.createElement("li");
+        li.dataset.index = String(i);
+        const name = document.createElement("strong");
+        name.textContent = file.name;
+        const bar = document.createElement("progress");
+        bar.max = 100; bar.value = 0;
+        bar.setAttribute("aria-label", "Загрузка файла " + file.name);
+        const status = document.createElement("span");
+        status.className = "status";
+        li.append(name, " ", bar, status);
+        list.append(li);
+      });
+    }
+    input.addEventListener("change", () => { picked = Array.from(input.files); render(); });
+    if (zone) {
+      zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+      zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+      zone.addEventListener("drop", (e) => {
+        e.preventDefault(); zone.classList.remove("over");
+        picked = Array.from(e.dataTransfer.files); render();
+      });
+    }
+
+    function fieldsFor(file) {
+      const data = new FormData();
+      for (const [key, value] of new FormData(form).entries()) {
+        if (key === "file" || key === "csrf_token") continue;
+        data.append(key, value);
+      }
+      if (!data.get("title")) data.set("title", stem(file.name));
+      return data;
+    }
+
+    function sendOne(file, li) {
+      return new Promise((resolve) => {
+        const bar = li.querySelector("progress");
+        const status = li.querySelector(".status");
+        const data = fieldsFor(file);
+        data.append("file", file, file.name);
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", form.dataset.api);
+        xhr.setRequestHeader("X-CSRF-Token", csrf());
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); };
+        xhr.onload = () => {
+          if (xhr.status === 201 || xhr.status === 200) {
+            bar.value = 100;
+            status.className = "done";
+            status.textContent = xhr.status === 201 ? "Принят, ожидает проверки." : "Такой файл уже был загружен ранее.";
+            li.classList.add("ok");
+          } else {
+            status.className = "reason";
+            status.textContent = problemText(xhr);
+            li.classList.add("bad");
+          }
+          resolve();
+        };
+        xhr.onerror = () => { status.className = "reason"; status.textContent = problemText(xhr); li.classList.add("bad"); resolve(); };
+        xhr.send(data);
+      });
+    }
+
+    form.addEventListener("submit", async (e) => {
+      if (!picked.length) return; // the browser's own "required" message
+      e.preventDefault();
+      const button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      const items = Array.from(list.children);
+      for (let i = 0; i < picked.length; i++) {
+        await sendOne(picked[i], items[i]);
+      }
+      button.disabled = false;
+      const summary = document.createElement("li");
+      const ok = list.querySelectorAll("li.ok").length;
+      summary.textContent = "Готово: принято " + ok + " из " + picked.length + ".";
+      summary.setAttribute("role", "status");
+      summary.dataset.testid = "upload-summary";
+      list.append(summary);
+    });
+  }
+
+  // ---- the deputy's queue: keyboard shortcuts ----
+  function enhanceQueue() {
+    document.addEventListener("keydown", (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const tag = (e.target.tagName || "").toLowerCase();
+      if (tag === "textarea" || tag === "input" || tag === "select") return;
+      const key = e.key.toLowerCase();
+      const reason = document.getElementById("reason");
+      if (key === "v" || key === "в") {
+        e.preventDefault(); document.getElementById("verify-button").click();
+      } else if (key === "r" || key === "о") {
+        e.preventDefault();
+        if (reason && !reason.value.trim()) reason.focus(); else document.getElementById("reject-button").click();
+      } else if (key === "n" || key === "с") {
+        const next = document.getElementById("next-link");
+        if (next) { e.preventDefault(); next.click(); }
+      }
+    });
+    const reason = document.getElementById("reason");
+    if (reason) {
+      reason.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" && !e.shiftKey && reason.value.trim()) {
+          e.preventDefault(); document.getElementById("reject-button").click();
+        }
+      });
+    }
+  }
+
+  // ---- portfolio and bundle: follow a background job with a progress bar ----
+  function enhanceDownloads() {
+    const box = document.querySelector(".download-progress");
+    document.querySelectorAll("a[data-download]").forEach((link) => {
+      link.addEventListener("click", async (e) => {
+        e.preventDefault();
+        const href = link.getAttribute("href");
+        const check = href + (href.includes("?") ? "&" : "?") + "check=true";
+        box.hidden = false;
+        const label = box.querySelector(".download-label");
+        const bar = box.querySelector("progress");
+        label.textContent = "Готовим файл…";
+        bar.removeAttribute("value");
+        try {
+          let response = await fetch(check, { headers: { Accept: "application/json" } });
+          while (response.status === 202) {
+            const job = await response.json();
+            if (job.status === "failed") throw new Error(job.error || "не удалось сформировать портфолио");
+            if (job.total) { bar.max = job.total; bar.value = job.done; }
+            label.textContent = "Готовим файл: обработано " + job.done + " из " + job.total + " документов (" + job.status_ru + ").";
+            await new Promise((r) => setTimeout(r, 1500));
+            response = await fetch(check, { headers: { Accept: "application/json" } });
+          }
+          if (!response.ok) {
+            const body = await response.json().catch(() => ({}));
+            throw new Error(body.detail || "код " + response.status);
+          }
+          label.textContent = "Файл готов, начинается скачивание.";
+          bar.max = 1; bar.value = 1;
+          window.location.assign(href);
+        } catch (err) {
+          label.textContent = "Не удалось подготовить файл: " + err.message;
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("upload-form");
+    if (form) enhanceUpload(form);
+    if (document.querySelector('[data-shortcuts="verification"]')) enhanceQueue();
+    if (document.querySelector("a[data-download]")) enhanceDownloads();
+  });
+})();

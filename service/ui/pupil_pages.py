@@ -1,0 +1,320 @@
+"""Staff and families: classes, a pupil's card, one document, uploads, downloads, the access log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import PurePath
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from service.domain.access_log import ACTIONS_RU, AccessLog, client_ip
+from service.domain.bundle_service import BundleService
+from service.domain.documents import DocumentService
+from service.domain.metadata import academic_year_of, parse_class_name
+from service.domain.portfolio_service import Built, PortfolioService, Queued
+from service.domain.principal import (
+    SCHOOL_WIDE,
+    Principal,
+    ensure_documents_readable,
+    ensure_staff_reach,
+    filter_students,
+    sees_unverified,
+    staff_reach,
+)
+from service.domain.rewards import RewardService, reward_view
+from service.domain.roles import ROLE_TITLES_RU, Role
+from service.domain.students import StudentService
+from service.errors import ArchiveError, NotFound
+from service.lifespan import Stores
+from service.models import Document
+from service.routes.access_log import access_log_entries
+from service.routes.documents import readable_document
+from service.routes.portfolios import PortfolioFilters, bundle_stream, job_view, portfolio_stream
+from service.ui.rendering import page
+
+BROWSER_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+UPLOAD_FIELDS = (
+    "kind",
+    "title",
+    "category",
+    "issued_on",
+    "issuer",
+    "event",
+    "event_level",
+    "result",
+    "academic_year",
+    "source",
+    "application_id",
+)
+MSG_CLASS_NOT_FOUND = "Класс не найден."
+
+
+def preview_of(document: Document) -> str:
+    """How a page shows the document: only files the service decoded itself are shown inline."""
+    if not document.file.is_scan:
+        return "none"
+    if document.file.media_type == "application/pdf":
+        return "pdf"
+    return "image" if document.file.media_type in BROWSER_IMAGES else "none"
+
+
+def _role_ru(role: str | None) -> str:
+    names = []
+    for value in (role or "").split(","):
+        try:
+            names.append(ROLE_TITLES_RU[Role(value)])
+        except ValueError:
+            continue
+    return ", ".join(names)
+
+
+@get("/ui/classes", operation_id="uiClasses", include_in_schema=False)
+async def classes(
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    student_service: NamedDependency[StudentService],
+) -> Template:
+    pupils = filter_students(principal, await student_service.list(tenant_id, class_name=None))
+    counts = Counter(s.class_name for s in pupils if staff_reach(principal, s))
+    if principal.has(Role.TEACHER) and not principal.has(*SCHOOL_WIDE):
+        for own in principal.class_names:  # a new class teacher's empty class is still theirs
+            counts.setdefault(own, 0)
+    ordered = sorted(counts.items(), key=lambda item: (len(item[0]), item[0]))
+    return page(request, "classes.html", classes=ordered)
+
+
+@get("/ui/classes/{class_name:str}", operation_id="uiClass", include_in_schema=False)
+async def class_page(
+    request: Request[Any, Any, Any],
+    class_name: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    student_service: NamedDependency[StudentService],
+    document_service: NamedDependency[DocumentService],
+) -> Template:
+    try:
+        name = parse_class_name(class_name)
+    except ArchiveError:
+        raise NotFound(MSG_CLASS_NOT_FOUND) from None
+    if not principal.has(*SCHOOL_WIDE) and name not in principal.class_names:
+        raise NotFound(MSG_CLASS_NOT_FOUND)
+    rows = []
+    for pupil in await student_service.list(tenant_id, class_name=name):
+        documents = await document_service.list_for_student(tenant_id, pupil.id)
+        rows.append((pupil, len(documents), sum(d.status == "pending" for d in documents)))
+    return page(request, "class.html", class_name=name, pupils=rows)
+
+
+@get("/ui/pupils/{student_id:str}", operation_id="uiPupil", include_in_schema=False)
+async def pupil_card(
+    request: Request[Any, Any, Any],
+    student_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    student_service: NamedDependency[StudentService],
+    document_service: NamedDependency[DocumentService],
+    reward_service: NamedDependency[RewardService],
+    access_log: NamedDependency[AccessLog],
+) -> Template:
+    """The same documents the API lists for this caller (a family: verified ones only)."""
+    pupil = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
+    documents = await document_service.list_for_record(tenant_id, pupil, class_material=True)
+    family = not sees_unverified(principal, pupil)
+    if family:
+        documents = [d for d in documents if d.status == "verified"]
+    await access_log.record(tenant_id, "read_list", student_id=student_id)
+    rewards = [reward_view(r) for r in await reward_service.list_for_student(tenant_id, student_id)]
+    return page(
+        request,
+        "pupil.html",
+        pupil=pupil,
+        documents=documents,
+        rewards=rewards,
+        is_family=family,
+        is_staff=staff_reach(principal, pupil),
+        may_upload=principal.has(Role.TEACHER, Role.DEPUTY) and staff_reach(principal, pupil),
+        may_see_log=principal.has(Role.PARENT, Role.DEPUTY, Role.ARCHIVIST),
+    )
+
+
+@get("/ui/documents/{document_id:str}", operation_id="uiDocument", include_in_schema=False)
+async def document_page(
+    request: Request[Any, Any, Any],
+    document_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    document_service: NamedDependency[DocumentService],
+    student_service: NamedDependency[StudentService],
+) -> Template:
+    document, pupil = await readable_document(
+        principal, tenant_id, document_id, document_service, student_service
+    )
+    family = not sees_unverified(principal, pupil)
+    if family and document.status != "verified":
+        raise NotFound("Документ не найден.")
+    return page(
+        request,
+        "document.html",
+        d=document,
+        pupil=pupil,
+        preview=preview_of(document),
+        is_family=family,
+        may_verify=principal.has(Role.DEPUTY),
+        back=f"/ui/documents/{document.id}",
+    )
+
+
+@get("/ui/pupils/{student_id:str}/access-log", operation_id="uiPupilAccessLog", include_in_schema=False)
+async def access_log_page(
+    request: Request[Any, Any, Any],
+    student_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    stores: NamedDependency[Stores],
+    student_service: NamedDependency[StudentService],
+) -> Template:
+    pupil = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
+    entries = await access_log_entries(principal, tenant_id, stores, student_id=pupil.id)
+    for e in entries:
+        e["action_ru"] = ACTIONS_RU.get(e["action"], e["action"])
+        e["role_ru"] = _role_ru(e.get("role"))
+    return page(request, "access_log.html", pupil=pupil, entries=entries)
+
+
+@get("/ui/pupils/{student_id:str}/download", operation_id="uiPupilDownload", include_in_schema=False)
+async def download(
+    request: Request[Any, Any, Any],
+    student_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    stores: NamedDependency[Stores],
+    student_service: NamedDependency[StudentService],
+    portfolio_service: NamedDependency[PortfolioService],
+    bundle_service: NamedDependency[BundleService],
+    access_log: NamedDependency[AccessLog],
+    what: Annotated[Literal["portfolio", "bundle"], QueryParameter()] = "portfolio",
+    check: Annotated[bool, QueryParameter(description="only say whether it is ready")] = False,
+) -> Response[Any]:
+    """The portfolio PDF or the bundle; while a large portfolio is assembled, a page that follows
+    the job (without JavaScript it reloads itself). ``check=true``: JSON for the page's script."""
+    pupil = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
+    options = PortfolioFilters(False, (), (), True, False).options_for(principal, pupil)
+    if check:
+        state = await portfolio_service.request(
+            tenant_id, student_id, options, today=today, by=principal.user_id
+        )
+        if isinstance(state, Queued):
+            _wake_worker(stores)
+            return Response(job_view(state.job), status_code=202)
+        if isinstance(state, Built):
+            await state.keep()  # the download that follows is served from the kept copy
+        return Response({"ready": True})
+    if what == "bundle":
+        bundle = await bundle_service.request(
+            tenant_id, student_id, options, today=today, by=principal.user_id
+        )
+        if isinstance(bundle, Queued):
+            return _preparing(request, stores, bundle, pupil, "Пакет документов")
+        await access_log.record(tenant_id, "read_bundle", student_id=student_id, ip=client_ip(request))
+        return bundle_stream(bundle, today=today)
+    result = await portfolio_service.request(
+        tenant_id, student_id, options, today=today, by=principal.user_id
+    )
+    if isinstance(result, Queued):
+        return _preparing(request, stores, result, pupil, "Портфолио")
+    await access_log.record(tenant_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
+    return await portfolio_stream(result, stores, today=today)
+
+
+def _wake_worker(stores: Stores) -> None:
+    if stores.jobs_waiting is not None:
+        stores.jobs_waiting.set()
+
+
+def _preparing(
+    request: Request[Any, Any, Any], stores: Stores, queued: Queued, pupil: Any, what_ru: str
+) -> Template:
+    _wake_worker(stores)
+    return page(request, "preparing.html", 202, job=job_view(queued.job), pupil=pupil, what_ru=what_ru)
+
+
+@get("/ui/pupils/{student_id:str}/upload", operation_id="uiUploadPage", include_in_schema=False)
+async def upload_page(
+    request: Request[Any, Any, Any],
+    student_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    student_service: NamedDependency[StudentService],
+) -> Template:
+    pupil = ensure_staff_reach(principal, await student_service.get(tenant_id, student_id))
+    return page(request, "upload.html", **_upload_context(request, pupil, today))
+
+
+def _upload_context(request: Request[Any, Any, Any], pupil: Any, today: date) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "pupil": pupil,
+        "academic_year": academic_year_of(today),
+        "resumable_from": getattr(settings, "resumable_upload_from_bytes", 0),
+    }
+
+
+@post("/ui/pupils/{student_id:str}/upload", operation_id="uiUpload", include_in_schema=False, status_code=200)
+async def upload(
+    request: Request[Any, Any, Any],
+    student_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    student_service: NamedDependency[StudentService],
+    document_service: NamedDependency[DocumentService],
+    access_log: NamedDependency[AccessLog],
+) -> Template:
+    """Several files with one set of details (the page without JavaScript): each file is stored or
+    refused on its own, and the page says which and why."""
+    pupil = ensure_staff_reach(principal, await student_service.get(tenant_id, student_id))
+    form = await request.form()
+    files = [f for f in form.getall("file") if isinstance(f, UploadFile)] if "file" in form else []
+    common = {name: (str(form.get(name) or "").strip() or None) for name in UPLOAD_FIELDS}
+    outcomes = []
+    for f in files:
+        name = f.filename or "без имени"
+        fields = {**common, "title": common["title"] or PurePath(name).stem or name}
+        try:
+            outcome = await document_service.upload(
+                school_id=tenant_id,
+                student_id=pupil.id,
+                fields=fields,
+                fh=f.file,
+                filename=f.filename,
+                today=today,
+                uploaded_by=principal.user_id,
+            )
+        except ArchiveError as e:
+            outcomes.append({"filename": name, "ok": False, "message": e.message})
+            continue
+        finally:
+            await f.close()
+        if outcome.created:
+            await access_log.record(
+                tenant_id,
+                "upload",
+                student_id=pupil.id,
+                document_id=outcome.document.id,
+                ip=client_ip(request),
+            )
+        message = "принят, ожидает проверки" if outcome.created else "такой файл уже был загружен ранее"
+        outcomes.append({"filename": name, "ok": True, "message": message})
+    if not files:
+        outcomes.append({"filename": "—", "ok": False, "message": "Не выбран ни один файл."})
+    status = 200 if any(o["ok"] for o in outcomes) else 422
+    return page(request, "upload.html", status, outcomes=outcomes, **_upload_context(request, pupil, today))

@@ -1,0 +1,231 @@
+"""The archivist's and the director's pages: nomenclature, cases, the due list, holds and acts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from retention.nomenclature import PLACEHOLDER_MARK_RU
+from retention.rules import CaseState
+from service.domain.acts import ActService
+from service.domain.principal import Principal
+from service.domain.retention_service import DueCase, RetentionService, due_case_view
+from service.domain.roles import Role
+from service.errors import InvalidInput
+from service.routes.retention import _as_of
+from service.ui.rendering import page, see_other
+from service.ui.session_pages import FormData
+
+ACT_STATUSES_RU = {
+    "draft": "проект",
+    "approved": "утверждён",
+    "executing": "исполняется",
+    "executed": "исполнен",
+    "cancelled": "отменён",
+}
+CASE_STATES_RU = {
+    CaseState.OPEN.value: "открыто",
+    CaseState.RUNNING.value: "хранится",
+    CaseState.WAITING_FOR_EVENT.value: "ждёт выбытия или окончания согласия",
+    CaseState.PERMANENT.value: "постоянно",
+    CaseState.NEEDS_DECISION.value: "нужно решение (ДМН)",
+    CaseState.EXPERT_REVIEW.value: "экспертиза ценности (ЭПК)",
+    CaseState.KEPT_PERMANENTLY.value: "оставлено на постоянное хранение",
+    CaseState.DUE.value: "подлежит уничтожению",
+}
+DUE_BLOCKS = [
+    ("due", "Подлежат уничтожению"),
+    ("expert_review", "Ждут экспертизы ценности (ЭПК)"),
+    ("needs_decision", "Ждут решения «надобность миновала»"),
+    ("on_hold", "Под запретом на уничтожение"),
+]
+TARGETS_RU = {"document": "документ", "case": "дело", "student": "все документы обучающегося"}
+
+
+@get("/ui/retention/nomenclature", operation_id="uiNomenclature", include_in_schema=False)
+async def nomenclature(
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    retention_service: NamedDependency[RetentionService],
+) -> Template:
+    n = await retention_service.nomenclature(tenant_id)
+    return page(
+        request,
+        "nomenclature.html",
+        n=n,
+        mark=PLACEHOLDER_MARK_RU,
+        marked=any(e.to_be_confirmed for e in n.entries),
+        is_archivist=principal.has(Role.ARCHIVIST),
+    )
+
+
+@get("/ui/retention/cases", operation_id="uiCases", include_in_schema=False)
+async def cases(
+    request: Request[Any, Any, Any],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    retention_service: NamedDependency[RetentionService],
+    year: Annotated[str | None, QueryParameter()] = None,
+    index: Annotated[str | None, QueryParameter()] = None,
+) -> Template:
+    if year and not (year.isdigit() and len(year) == 4):
+        raise InvalidInput("Год — четыре цифры, например 2025.", field="year")
+    found = await retention_service.cases(
+        tenant_id, index=index or None, year=int(year) if year else None, student_id=None
+    )
+    names = await retention_service.pupil_names(
+        tenant_id, {c["student_id"] for c in found if c.get("student_id")}
+    )
+    rows = []
+    for case in found:
+        state = (await retention_service.state_of(case, as_of=today)).value
+        rows.append(
+            {
+                **case,
+                "state_ru": CASE_STATES_RU.get(state, state),
+                "pupil": names.get(case.get("student_id") or ""),
+            }
+        )
+    return page(request, "cases.html", cases=rows, year=year, index=index)
+
+
+@get("/ui/retention/due", operation_id="uiDue", include_in_schema=False)
+async def due(
+    request: Request[Any, Any, Any],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    retention_service: NamedDependency[RetentionService],
+    as_of: Annotated[str | None, QueryParameter()] = None,
+) -> Template:
+    day = _as_of(as_of, today)
+    report = await retention_service.due(tenant_id, as_of=day)
+    every = report.due + report.expert_review + report.needs_decision + report.on_hold
+    names = await retention_service.pupil_names(
+        tenant_id, {i.case["student_id"] for i in every if i.case.get("student_id")}
+    )
+
+    def block(items: list[DueCase]) -> dict[str, Any]:
+        views = [{**due_case_view(i), "pupil": names.get(i.case.get("student_id") or "")} for i in items]
+        return {
+            "cases": views,
+            "documents": sum(i.documents for i in items),
+            "bytes": sum(i.bytes for i in items),
+        }
+
+    view = {key: block(getattr(report, key)) for key, _ in DUE_BLOCKS}
+    return page(request, "due.html", report=view, as_of=day, blocks=DUE_BLOCKS, mark=PLACEHOLDER_MARK_RU)
+
+
+@get("/ui/retention/holds", operation_id="uiHolds", include_in_schema=False)
+async def holds(
+    request: Request[Any, Any, Any],
+    tenant_id: NamedDependency[str],
+    retention_service: NamedDependency[RetentionService],
+) -> Template:
+    active = await retention_service.holds(tenant_id, active_only=True)
+    rows = [
+        {**h, "target_ru": f"{TARGETS_RU.get(h['target_type'], h['target_type'])} {h['target_id']}"}
+        for h in active
+    ]
+    return page(request, "holds.html", holds=rows)
+
+
+@get("/ui/acts", operation_id="uiActs", include_in_schema=False)
+async def acts(
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    act_service: NamedDependency[ActService],
+) -> Template:
+    return page(
+        request,
+        "acts.html",
+        acts=await act_service.list(tenant_id),
+        statuses=ACT_STATUSES_RU,
+        is_archivist=principal.has(Role.ARCHIVIST),
+    )
+
+
+@get("/ui/acts/{act_id:str}", operation_id="uiAct", include_in_schema=False)
+async def act_page(
+    request: Request[Any, Any, Any],
+    act_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    act_service: NamedDependency[ActService],
+) -> Template:
+    return page(
+        request,
+        "act.html",
+        act=await act_service.get(tenant_id, act_id),
+        statuses=ACT_STATUSES_RU,
+        today=today,
+        may_approve=principal.has(Role.DIRECTOR),
+        may_execute=principal.has(Role.ARCHIVIST),
+    )
+
+
+@post("/ui/acts", operation_id="uiDraftAct", include_in_schema=False)
+async def draft_act(
+    data: FormData,
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    act_service: NamedDependency[ActService],
+) -> Redirect:
+    act = await act_service.draft(
+        tenant_id, as_of=_as_of(data.get("as_of"), today), compiled_by=principal.display_name, today=today
+    )
+    return see_other(f"/ui/acts/{act['_id']}")
+
+
+@post("/ui/acts/{act_id:str}/approve", operation_id="uiApproveAct", include_in_schema=False)
+async def approve_act(
+    act_id: FromPath[str],
+    data: FormData,
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    act_service: NamedDependency[ActService],
+) -> Redirect:
+    fields = {
+        k: data.get(k) or None for k in ("approved_by", "protocol_number", "protocol_date", "approved_on")
+    }
+    await act_service.approve(tenant_id, act_id, fields, today=today)
+    return see_other(f"/ui/acts/{act_id}")
+
+
+@get("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteConfirm", include_in_schema=False)
+async def execute_confirm(
+    request: Request[Any, Any, Any],
+    act_id: FromPath[str],
+    tenant_id: NamedDependency[str],
+    act_service: NamedDependency[ActService],
+) -> Template:
+    """Names every document that will be destroyed before the archivist confirms."""
+    await act_service.check_executable(tenant_id, act_id)
+    act = await act_service.get(tenant_id, act_id)
+    names = await act_service.student_names(tenant_id, act)
+    return page(request, "execute.html", act=act, names=names)
+
+
+@post("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteAct", include_in_schema=False)
+async def execute_act(
+    act_id: FromPath[str],
+    data: FormData,
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    act_service: NamedDependency[ActService],
+) -> Redirect:
+    if data.get("confirm") != "yes":
+        raise InvalidInput(
+            "Подтвердите уничтожение: отметьте флажок под списком документов.", field="confirm"
+        )
+    await act_service.execute(tenant_id, act_id, executed_by=data.get("executed_by") or None, today=today)
+    return see_other(f"/ui/acts/{act_id}")
