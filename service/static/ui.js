@@ -99,12 +99,16 @@
         await sendOne(picked[i], items[i]);
       }
       button.disabled = false;
-      const summary = document.createElement("li");
+      let summary = document.getElementById("upload-summary");
+      if (!summary) {
+        summary = document.createElement("p");
+        summary.id = "upload-summary";
+        summary.setAttribute("role", "status");
+        summary.dataset.testid = "upload-summary";
+        list.after(summary);
+      }
       const ok = list.querySelectorAll("li.ok").length;
       summary.textContent = "Готово: принято " + ok + " из " + picked.length + ".";
-      summary.setAttribute("role", "status");
-      summary.dataset.testid = "upload-summary";
-      list.append(summary);
     });
   }
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from service.auth import SESSION_COOKIE, account_service_of, authenticate
@@ -31,7 +31,7 @@ def local_path(value: str | None, default: str = "/ui/") -> str:
 
 @get("/ui/sign-in", operation_id="uiSignInPage", include_in_schema=False)
 async def sign_in_page(
-    request: Request[Any, Any, Any], next_path: Annotated[str | None, Parameter(query="next")] = None
+    request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Template | Redirect:
     try:
         request.state.principal = await authenticate(request)
