@@ -59,8 +59,9 @@ class Live:
     admin: httpx.Client  # the bootstrap administrator, through the API
 
     def account(self, login: str, roles: list[str], **links: object) -> str:
-        body = {"login": login, "password": PASSWORD, "roles": roles, "display_name": links.pop("name", login)}
-        r = self.admin.post("/api/v1/users", json={**body, **links})
+        name = links.pop("name", login)
+        body = {"login": login, "password": PASSWORD, "roles": roles, "display_name": name, **links}
+        r = self.admin.post("/api/v1/users", json=body)
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
@@ -81,8 +82,12 @@ def live(settings: Settings, clock: Clock, request: pytest.FixtureRequest) -> It
         settings = dataclasses.replace(settings, **marker.kwargs)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, sweep_at_start=False, clock=clock), host="127.0.0.1", port=port,
-                       log_level="warning")
+        uvicorn.Config(
+            create_app(settings, sweep_at_start=False, clock=clock),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -33,8 +33,13 @@ def _upload(office: httpx.Client, pupil_id: str, body: bytes, title: str, filena
     r = office.post(
         f"/api/v1/students/{pupil_id}/documents",
         files={"file": (filename, body, "application/octet-stream")},
-        data={"kind": "diploma", "title": title, "category": "olympiad_contest", "event_level": "regional",
-              "result": "winner"},
+        data={
+            "kind": "diploma",
+            "title": title,
+            "category": "olympiad_contest",
+            "event_level": "regional",
+            "result": "winner",
+        },
     )
     assert r.status_code == 201, r.text
     return r.json()
@@ -178,7 +183,8 @@ def test_parent_sees_verified_documents_downloads_the_portfolio_and_the_access_l
     other = _pupil(office, "Чужой Ребёнок Иванович", "5А")
     shown = _upload(office, child["id"], jpeg_bytes((1200, 1700)), "Диплом регионального этапа")
     _upload(office, child["id"], png_bytes(), "Ещё не проверенная грамота", "г.png")
-    assert office.post(f"/api/v1/documents/{shown['id']}/verification", json={"decision": "verified"}).is_success
+    verified = office.post(f"/api/v1/documents/{shown['id']}/verification", json={"decision": "verified"})
+    assert verified.is_success
     live.account("mother", ["parent"], name="Образцова Анна Сергеевна", student_ids=[child["id"]])
     page = pages.open()
     pages.sign_in(page, "mother")
@@ -226,7 +232,9 @@ def test_parent_sees_verified_documents_downloads_the_portfolio_and_the_access_l
 
 
 @pytest.mark.live_settings(portfolio_async_threshold=1)
-def test_a_large_portfolio_is_prepared_in_the_background_with_a_progress_bar(live: Live, pages: Pages) -> None:
+def test_a_large_portfolio_is_prepared_in_the_background_with_a_progress_bar(
+    live: Live, pages: Pages
+) -> None:
     office = _setup(live)
     child = _pupil(office)
     for n in range(3):
@@ -237,7 +245,7 @@ def test_a_large_portfolio_is_prepared_in_the_background_with_a_progress_bar(liv
     pages.sign_in(page, "mother")
     page.goto(f"/ui/pupils/{child['id']}")
     jobs: list[dict] = []
-    page.on("response", lambda r: jobs.append(r.json()) if "check=true" in r.url and r.status == 202 else None)
+    page.on("response", lambda r: jobs.append(r.json()) if "check=" in r.url and r.status == 202 else None)
     opened = lambda r: r.url.endswith("what=portfolio") and r.request.resource_type == "document"  # noqa: E731
     with page.expect_response(opened, timeout=120_000):
         page.click("text=Скачать портфолио (PDF)")
@@ -278,10 +286,10 @@ def test_archivist_drafts_director_approves_archivist_executes_an_act(live: Live
     ]
     kept = _upload(office, kept_pupil["id"], jpeg_bytes(color="gray"), "Сертификат")
     live.clock.today = date(2021, 6, 1)
-    left = office.post(f"/api/v1/students/{pupil['id']}/leaving", json={"left_on": "2021-05-31", "order_number": "12-у"})
+    leaving = {"left_on": "2021-05-31", "order_number": "12-у"}
+    left = office.post(f"/api/v1/students/{pupil['id']}/leaving", json=leaving)
     live.account("archivist", ["archivist"], name="Архивариус Тестова")
     live.account("director", ["director"], name="Директор Образцов П. П.")
-    # The archivist records the leaving too (the deputy's office account did above).
     assert left.status_code == 200, left.text
     live.clock.today = date(2025, 2, 3)
 
@@ -299,7 +307,8 @@ def test_archivist_drafts_director_approves_archivist_executes_an_act(live: Live
     assert archivist.locator("[data-testid=act-status]").inner_text() == "проект"
     act_url = archivist.url
     pdf = archivist.request.get(archivist.get_attribute("text=Акт (PDF)", "href") or "")
-    assert pdf.status == 200 and "АКТ №" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert pdf.status == 200
+    assert "АКТ №" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
     assert archivist.locator("#execute-link").count() == 0  # not approved yet
     pages.check(archivist, "act-draft")
 
