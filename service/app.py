@@ -29,6 +29,7 @@ from service.routes.records import RecordController
 from service.routes.retention import ActController, RetentionController
 from service.routes.rewards import RewardController
 from service.routes.students import StudentController
+from service.routes.uploads import UploadController
 from service.security_headers import add_security_headers
 from service.settings import Settings
 from service.ui.errors import for_pages
@@ -62,6 +63,7 @@ def create_app(
             ImportController,
             ApplicationController,
             DocumentController,
+            UploadController,
             RetentionController,
             AccessLogController,
             InfoRequestController,

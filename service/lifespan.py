@@ -24,6 +24,7 @@ from service.storage.objects import ObjectStore, make_minio_client
 from service.storage.portfolio_jobs import PORTFOLIO_JOB_INDEXES
 from service.storage.retention_repo import ensure_retention_indexes
 from service.storage.rewards import REWARD_INDEXES
+from service.storage.upload_sessions import UPLOAD_SESSION_INDEXES
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ async def open_stores(settings: Settings) -> Stores:
         await ensure_indexes(db)
         await ensure_retention_indexes(db)
         await db.access_log.create_indexes(ACCESS_LOG_INDEXES)
+        await db.upload_sessions.create_indexes(UPLOAD_SESSION_INDEXES)
         await db.info_requests.create_indexes(INFO_REQUEST_INDEXES)
         await db.accounts.create_indexes(ACCOUNT_INDEXES)
         await db.sessions.create_indexes(SESSION_INDEXES)

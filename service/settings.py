@@ -54,6 +54,7 @@ class Settings:
     act_lease_seconds: int = 300  # a killed act execution can be resumed after this
     portfolio_async_threshold: int = 50  # more documents than this: assembled in the background
     portfolio_lease_seconds: int = 60  # a killed portfolio worker's job is taken over after this
+    upload_session_hours: int = 168  # an unfinished resumable upload is removed by the sweep after this
     session_minutes: int = 480  # browser sign-in sessions
     token_days: int = 30  # bearer tokens of API clients
     lockout_failures: int = 5  # wrong passwords in a row before the account is locked
@@ -95,6 +96,7 @@ class Settings:
             act_lease_seconds=_int(env, "ACT_LEASE_SECONDS", d.act_lease_seconds),
             portfolio_async_threshold=_int(env, "PORTFOLIO_ASYNC_THRESHOLD", d.portfolio_async_threshold),
             portfolio_lease_seconds=_int(env, "PORTFOLIO_LEASE_SECONDS", d.portfolio_lease_seconds),
+            upload_session_hours=_int(env, "UPLOAD_SESSION_HOURS", d.upload_session_hours),
             inspect_memory_mb=_int(env, "INSPECT_MEMORY_MB", d.inspect_memory_mb),
             inspect_seconds=_int(env, "INSPECT_SECONDS", d.inspect_seconds),
             session_minutes=_int(env, "SESSION_MINUTES", d.session_minutes),

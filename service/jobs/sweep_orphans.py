@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from service.domain.documents import document_id_from_key
+from service.domain.resumable import discard_stale_uploads
 from service.settings import Settings
 from service.storage.mongo import DocumentRepository
+from service.storage.upload_sessions import UploadSessionRepository
 
 if TYPE_CHECKING:
     from service.lifespan import Stores
@@ -24,6 +26,7 @@ class SweepReport:
     removed: int
     too_young: int
     unknown_keys: int
+    stale_uploads: int = 0  # resumable uploads never completed, removed with their parts
 
 
 async def sweep_orphans(*, settings: Settings, stores: Stores, now: datetime | None = None) -> SweepReport:
@@ -51,6 +54,16 @@ async def sweep_orphans(*, settings: Settings, stores: Stores, now: datetime | N
     ]
     await stores.objects.delete(doomed)
     orphan_ids = {d for d in by_document if d not in existing}
+    stale = await discard_stale_uploads(
+        UploadSessionRepository(stores.db),
+        stores.objects,
+        older_than=timedelta(hours=settings.upload_session_hours),
+        now=now,
+    )
     return SweepReport(
-        scanned=len(objects), removed=len(doomed), too_young=len(orphan_ids & young), unknown_keys=unknown
+        scanned=len(objects),
+        removed=len(doomed),
+        too_young=len(orphan_ids & young),
+        unknown_keys=unknown,
+        stale_uploads=stale,
     )

@@ -22,6 +22,7 @@ from service.domain.info_requests import InfoRequestService
 from service.domain.portfolio_service import PortfolioService
 from service.domain.principal import Principal
 from service.domain.records import RecordService
+from service.domain.resumable import ResumableUploads
 from service.domain.retention_service import RetentionService
 from service.domain.rewards import RewardService
 from service.domain.students import StudentService
@@ -32,6 +33,7 @@ from service.storage.imports import ImportRepository
 from service.storage.info_requests import InfoRequestRepository
 from service.storage.mongo import DocumentRepository, StudentRepository
 from service.storage.rewards import RewardRepository
+from service.storage.upload_sessions import UploadSessionRepository
 from service.wiring import (
     make_access_log,
     make_act_service,
@@ -171,6 +173,15 @@ def provide_access_log(state: State, request: Request[Any, Any, Any]) -> AccessL
     )
 
 
+def provide_resumable_uploads(
+    state: State, document_service: NamedDependency[DocumentService]
+) -> ResumableUploads:
+    stores: Stores = state.stores
+    return ResumableUploads(
+        sessions=UploadSessionRepository(stores.db), objects=stores.objects, documents=document_service
+    )
+
+
 DEPENDENCIES: dict[str, Any] = {
     "access_log": Provide(provide_access_log, sync_to_thread=False),
     "stores": Provide(provide_stores, sync_to_thread=False),
@@ -192,4 +203,5 @@ DEPENDENCIES: dict[str, Any] = {
     "imports": Provide(provide_imports, sync_to_thread=False),
     "retention_service": Provide(provide_retention_service, sync_to_thread=False),
     "act_service": Provide(provide_act_service, sync_to_thread=False),
+    "resumable_uploads": Provide(provide_resumable_uploads, sync_to_thread=False),
 }

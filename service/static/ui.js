@@ -89,6 +89,74 @@
       });
     }
 
+    // Large files go in parts; an interrupted upload continues from the first missing part
+    // (the upload id is remembered per file, so picking the same file again resumes it).
+    async function sendResumable(file, li) {
+      const bar = li.querySelector("progress");
+      const status = li.querySelector(".status");
+      const headers = { "X-CSRF-Token": csrf(), Accept: "application/json" };
+      const fail = (text) => { status.className = "reason"; status.textContent = text; li.classList.add("bad"); };
+      const memo = "upload:" + form.dataset.resumable + ":" + file.name + ":" + file.size + ":" + file.lastModified;
+      let session = null;
+      const saved = window.localStorage.getItem(memo);
+      if (saved) {
+        const r = await fetch("/api/v1/uploads/" + encodeURIComponent(saved), { headers });
+        if (r.ok) session = await r.json();
+      }
+      if (!session) {
+        const details = { filename: file.name, size: file.size };
+        for (const [key, value] of fieldsFor(file).entries()) if (value) details[key] = value;
+        const r = await fetch(form.dataset.resumable, {
+          method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(details),
+        });
+        const body = await r.json().catch(() => ({}));
+        if (!r.ok) { fail(body.detail || "Файл не принят (код " + r.status + ")."); return; }
+        session = body;
+        window.localStorage.setItem(memo, session.upload_id);
+      } else {
+        status.textContent = "Продолжаем прерванную загрузку…";
+      }
+      const url = "/api/v1/uploads/" + encodeURIComponent(session.upload_id);
+      const have = new Set(session.parts_received);
+      let sent = session.bytes_received;
+      bar.value = Math.round((sent / file.size) * 100);
+      for (let n = 1; n <= session.part_count; n++) {
+        if (have.has(n)) continue;
+        const blob = file.slice((n - 1) * session.part_size, n * session.part_size);
+        let ok = false;
+        for (let attempt = 0; attempt < 5 && !ok; attempt++) {
+          if (attempt) await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
+          ok = await new Promise((resolve) => {
+            const xhr = new XMLHttpRequest();
+            xhr.open("PUT", url + "/parts/" + n);
+            xhr.setRequestHeader("X-CSRF-Token", csrf());
+            xhr.upload.onprogress = (e) => { bar.value = Math.round(((sent + e.loaded) / file.size) * 100); };
+            xhr.onload = () => resolve(xhr.status === 200);
+            xhr.onerror = () => resolve(false);
+            xhr.send(blob);
+          });
+        }
+        if (!ok) {
+          fail("Связь прервалась на части " + n + " из " + session.part_count +
+               ". Выберите этот же файл и нажмите «Загрузить» ещё раз: загрузка продолжится с этого места.");
+          return;
+        }
+        sent += blob.size;
+      }
+      status.textContent = "Проверяем файл…";
+      const done = await fetch(url + "/complete", { method: "POST", headers });
+      const body = await done.json().catch(() => ({}));
+      if (done.status !== 409 && done.status !== 503) window.localStorage.removeItem(memo);
+      if (done.status === 201 || done.status === 200) {
+        bar.value = 100;
+        status.className = "done";
+        status.textContent = done.status === 201 ? "Принят, ожидает проверки." : "Такой файл уже был загружен ранее.";
+        li.classList.add("ok");
+      } else {
+        fail(body.detail || "Файл не принят (код " + done.status + ").");
+      }
+    }
+
     form.addEventListener("submit", async (e) => {
       if (!picked.length) return; // the browser's own "required" message
       e.preventDefault();
@@ -96,7 +164,8 @@
       button.disabled = true;
       const items = Array.from(list.children);
       for (let i = 0; i < picked.length; i++) {
-        await sendOne(picked[i], items[i]);
+        const large = picked[i].size >= Number(form.dataset.resumableFrom || Infinity);
+        await (large ? sendResumable(picked[i], items[i]) : sendOne(picked[i], items[i]));
       }
       button.disabled = false;
       let summary = document.getElementById("upload-summary");

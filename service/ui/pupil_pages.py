@@ -27,6 +27,7 @@ from service.domain.principal import (
     sees_unverified,
     staff_reach,
 )
+from service.domain.resumable import RESUMABLE_FROM_BYTES
 from service.domain.rewards import RewardService, reward_view
 from service.domain.roles import ROLE_TITLES_RU, Role
 from service.domain.students import StudentService
@@ -36,22 +37,11 @@ from service.models import Document
 from service.routes.access_log import access_log_entries
 from service.routes.documents import readable_document
 from service.routes.portfolios import PortfolioFilters, bundle_stream, job_view, portfolio_stream
+from service.schemas import DocumentUpload
 from service.ui.rendering import page
 
 BROWSER_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-UPLOAD_FIELDS = (
-    "kind",
-    "title",
-    "category",
-    "issued_on",
-    "issuer",
-    "event",
-    "event_level",
-    "result",
-    "academic_year",
-    "source",
-    "application_id",
-)
+UPLOAD_FIELDS = tuple(f for f in DocumentUpload.__struct_fields__ if f != "file")
 MSG_CLASS_NOT_FOUND = "Класс не найден."
 
 
@@ -256,16 +246,11 @@ async def upload_page(
     student_service: NamedDependency[StudentService],
 ) -> Template:
     pupil = ensure_staff_reach(principal, await student_service.get(tenant_id, student_id))
-    return page(request, "upload.html", **_upload_context(request, pupil, today))
+    return page(request, "upload.html", **_upload_context(pupil, today))
 
 
-def _upload_context(request: Request[Any, Any, Any], pupil: Any, today: date) -> dict[str, Any]:
-    settings = request.app.state.settings
-    return {
-        "pupil": pupil,
-        "academic_year": academic_year_of(today),
-        "resumable_from": getattr(settings, "resumable_upload_from_bytes", 0),
-    }
+def _upload_context(pupil: Any, today: date) -> dict[str, Any]:
+    return {"pupil": pupil, "academic_year": academic_year_of(today), "resumable_from": RESUMABLE_FROM_BYTES}
 
 
 @post("/ui/pupils/{student_id:str}/upload", operation_id="uiUpload", include_in_schema=False, status_code=200)
@@ -317,4 +302,4 @@ async def upload(
     if not files:
         outcomes.append({"filename": "—", "ok": False, "message": "Не выбран ни один файл."})
     status = 200 if any(o["ok"] for o in outcomes) else 422
-    return page(request, "upload.html", status, outcomes=outcomes, **_upload_context(request, pupil, today))
+    return page(request, "upload.html", status, outcomes=outcomes, **_upload_context(pupil, today))

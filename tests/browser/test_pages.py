@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import re
 import zipfile
 from datetime import date
+from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
 import pytest
+from playwright.sync_api import Route
 from pypdf import PdfReader
 
+from service.domain.resumable import PART_SIZE
 from tests.browser.conftest import ARTIFACTS, Live, Pages
 from tests.helpers import jpeg_bytes, png_bytes
 
@@ -355,3 +360,51 @@ def test_pages_fit_a_phone_screen(live: Live, pages: Pages) -> None:
         wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"{path} scrolls sideways by {wide}px"
         pages.check(page, f"phone-{name}")
+
+
+def test_a_large_work_uploads_in_parts_and_resumes_after_an_interruption(
+    live: Live, pages: Pages, tmp_path: Path
+) -> None:
+    office = _setup(live)
+    pupil = _pupil(office)
+    live.account("teacher5a", ["teacher"], class_names=["5А"])
+    video = tmp_path / "концерт.mp4"
+    body = os.urandom(2 * PART_SIZE + 4321)
+    video.write_bytes(body)
+    page = pages.open()
+    pages.sign_in(page, "teacher5a")
+    page.goto(f"/ui/pupils/{pupil['id']}/upload")
+    page.select_option("#kind", "creative_work")
+    page.select_option("#category", "creative")
+
+    sent: list[str] = []
+    cut = {"on": True}
+
+    def parts(route: Route) -> None:
+        sent.append(route.request.url.rsplit("/", 1)[1])
+        if cut["on"] and route.request.url.endswith("/parts/2"):
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/uploads/*/parts/*", parts)
+    page.set_input_files("#files", str(video))
+    page.click("#upload-button")
+    for _ in range(300):  # until part 2 has been tried (and cut off)
+        if "2" in sent:
+            break
+        page.wait_for_timeout(100)
+    assert sent[:2] == ["1", "2"]
+    page.reload()  # the teacher closes the page in the middle (the parts already sent stay)
+
+    cut["on"] = False
+    page.select_option("#kind", "creative_work")
+    page.select_option("#category", "creative")
+    page.set_input_files("#files", str(video))
+    page.click("#upload-button")
+    page.wait_for_selector("[data-testid=upload-summary]", timeout=120_000)
+    assert "Принят" in page.inner_text("#file-list li")
+    assert sent.count("1") == 1  # part 1 was not sent again
+    pages.check(page, "resumed-upload")
+    [document] = office.get(f"/api/v1/students/{pupil['id']}/documents").json()
+    assert document["sha256"] == hashlib.sha256(body).hexdigest() and document["size"] == len(body)

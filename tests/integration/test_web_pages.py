@@ -1,0 +1,177 @@
+"""The web pages' own rules, over HTTP: sign-in, CSRF on forms, escaping, reach, error pages.
+
+The browser tests (tests/browser) walk each role's path; these check the edges a browser test
+would not reach quickly. Every page request sends ``Accept: text/html`` as a browser does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar, get
+from litestar.testing import TestClient
+
+from service.app import create_app
+from service.problems import API_EXCEPTION_HANDLERS
+from service.settings import Settings
+from service.ui.errors import for_pages
+from service.ui.rendering import template_config
+from tests.conftest import PASSWORD, create_student, make_user, upload
+from tests.helpers import jpeg_bytes
+
+HTML = {"Accept": "text/html"}
+
+
+def _browser(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings, sweep_at_start=False))
+
+
+def _sign_in(browser: TestClient, login: str) -> str:
+    """Sign in through the page; return the CSRF token the next page carries."""
+    r = browser.post("/ui/sign-in", data={"login": login, "password": PASSWORD, "next": "/ui/"})
+    assert r.status_code == 200, r.text  # followed the 303 to the first page
+    found = re.search(r'name="csrf-token" content="([^"]+)"', r.text)
+    assert found, r.text
+    return found.group(1)
+
+
+def test_anonymous_visitors_are_sent_to_the_sign_in_page(client: TestClient, settings: Settings) -> None:
+    with _browser(settings) as browser:
+        r = browser.get("/ui/classes", headers=HTML, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/ui/sign-in?next=/ui/classes"
+        root = browser.get("/", headers=HTML, follow_redirects=False)
+        assert root.status_code == 303 and root.headers["location"] == "/ui/"
+        # API clients keep getting JSON problems.
+        assert browser.get("/api/v1/students").headers["content-type"].startswith("application/problem+json")
+        assert browser.get("/").json()["web"] == "/ui/"
+
+
+def test_sign_in_page_explains_a_wrong_password_and_sets_no_cookie(
+    client: TestClient, settings: Settings
+) -> None:
+    make_user(client, "teacher", ["teacher"], class_names=["7Б"])
+    with _browser(settings) as browser:
+        r = browser.post("/ui/sign-in", data={"login": "teacher", "password": "wrong", "next": "/ui/"})
+        assert r.status_code == 401
+        assert 'role="alert"' in r.text and "парол" in r.text.lower()
+        assert "archive_session" not in r.headers.get("set-cookie", "")
+        assert 'value="teacher"' in r.text  # the login is kept, the password is not
+
+
+def test_sign_in_never_redirects_to_another_site(client: TestClient, settings: Settings) -> None:
+    make_user(client, "teacher", ["teacher"], class_names=["7Б"])
+    with _browser(settings) as browser:
+        for target in ["https://evil.example/", "//evil.example/ui/", "/api/v1/students", "/ui/\\evil"]:
+            r = browser.post(
+                "/ui/sign-in",
+                data={"login": "teacher", "password": PASSWORD, "next": target},
+                follow_redirects=False,
+            )
+            assert r.status_code == 303 and r.headers["location"] == "/ui/", target
+        r = browser.post(
+            "/ui/sign-in",
+            data={"login": "teacher", "password": PASSWORD, "next": "/ui/classes"},
+            follow_redirects=False,
+        )
+        assert r.headers["location"] == "/ui/classes"
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(client: TestClient, settings: Settings) -> None:
+    pupil = create_student(client)
+    doc = upload(client, pupil["id"], jpeg_bytes()).json()
+    make_user(client, "deputy", ["deputy"])
+    with _browser(settings) as browser:
+        token = _sign_in(browser, "deputy")
+        for sent in [{}, {"csrf_token": "forged"}]:
+            r = browser.post(
+                f"/ui/documents/{doc['id']}/verification", data={"decision": "verified", **sent}, headers=HTML
+            )
+            assert r.status_code == 403 and "CSRF" in r.text and "<html" in r.text
+        assert client.get(f"/api/v1/documents/{doc['id']}").json()["status"] == "pending"
+        r = browser.post(
+            f"/ui/documents/{doc['id']}/verification",
+            data={"decision": "verified", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert client.get(f"/api/v1/documents/{doc['id']}").json()["status"] == "verified"
+        # Signing out needs the token too, and ends the session.
+        assert browser.post("/ui/sign-out", data={}).status_code == 403
+        assert (
+            browser.post("/ui/sign-out", data={"csrf_token": token}, follow_redirects=False).status_code
+            == 303
+        )
+        assert browser.get("/ui/verification", follow_redirects=False).status_code == 303
+
+
+def test_what_users_typed_is_shown_as_text_never_as_markup(client: TestClient, settings: Settings) -> None:
+    pupil = create_student(client, "Тестов <b>Жирный</b> Иван")
+    title = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    assert upload(client, pupil["id"], jpeg_bytes(), title=title).status_code == 201
+    make_user(client, "deputy", ["deputy"])
+    with _browser(settings) as browser:
+        _sign_in(browser, "deputy")
+        for path in [f"/ui/pupils/{pupil['id']}", "/ui/verification"]:
+            page = browser.get(path).text
+            assert "<script>alert" not in page and "<img src=x" not in page and "<b>Жирный" not in page
+            assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page or "&lt;script&gt;" in page
+            assert "Тестов &lt;b&gt;Жирный&lt;/b&gt; Иван" in page
+
+
+def test_pages_show_each_user_only_what_the_api_would(client: TestClient, settings: Settings) -> None:
+    own = create_student(client, "Свой Ученик", "7Б")
+    other = create_student(client, "Чужой Ученик", "8А")
+    pending = upload(client, own["id"], jpeg_bytes(color="white")).json()
+    make_user(client, "teacher", ["teacher"], class_names=["7Б"])
+    make_user(client, "mother", ["parent"], student_ids=[own["id"]])
+    with _browser(settings) as browser:
+        _sign_in(browser, "teacher")
+        assert browser.get(f"/ui/pupils/{own['id']}").status_code == 200
+        for path in [f"/ui/pupils/{other['id']}", "/ui/classes/8А", f"/ui/pupils/{other['id']}/upload"]:
+            r = browser.get(path)
+            assert r.status_code == 404 and "Не найдено" in r.text and other["full_name"] not in r.text, path
+        assert "8А" not in browser.get("/ui/classes").text
+        assert browser.get("/ui/acts").status_code == 403
+    with _browser(settings) as browser:
+        _sign_in(browser, "mother")
+        card = browser.get(f"/ui/pupils/{own['id']}").text
+        assert pending["id"] not in card  # not verified yet: the family does not see it
+        assert browser.get(f"/ui/documents/{pending['id']}").status_code == 404
+        assert browser.get(f"/ui/pupils/{other['id']}").status_code == 404
+        assert browser.get(f"/ui/pupils/{own['id']}/upload").status_code == 403
+        assert browser.get("/ui/classes").status_code == 403
+
+
+def test_pages_carry_a_strict_content_security_policy(client: TestClient, settings: Settings) -> None:
+    with _browser(settings) as browser:
+        r = browser.get("/ui/sign-in")
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert r.headers["x-frame-options"] == "DENY"
+        assert browser.get("/static/ui.js").status_code == 200  # public, like the sign-in page
+        assert browser.get("/static/../service/app.py").status_code == 404
+
+
+def test_unknown_pages_and_internal_errors_are_russian_pages_without_details(settings: Settings) -> None:
+    with _browser(settings) as browser:
+        r = browser.get("/ui/no-such-page")
+        assert (
+            r.status_code == 404
+            and "Не найдено" in r.text
+            and r.headers["content-type"].startswith("text/html")
+        )
+        assert browser.get("/api/v1/no-such").headers["content-type"].startswith("application/problem+json")
+
+    @get("/ui/boom", operation_id="boom", include_in_schema=False, guards=[])
+    async def boom() -> None:
+        raise RuntimeError("secret detail: mongodb://user:password@host")
+
+    app = Litestar(
+        route_handlers=[boom],
+        exception_handlers={e: for_pages(h) for e, h in API_EXCEPTION_HANDLERS.items()},
+        template_config=template_config,
+    )
+    with TestClient(app) as test_client:
+        r = test_client.get("/ui/boom")
+    assert r.status_code == 500 and "Внутренняя ошибка" in r.text
+    assert "secret" not in r.text and "RuntimeError" not in r.text and "Traceback" not in r.text
