@@ -131,7 +131,7 @@ def _run(settings: Settings) -> int:
 
         asyncio.run(_with_stores(settings, "seed"))
         print(
-            f"\n  Архив документов: http://{settings.host}:{settings.port}"
+            f"\n  Архив документов: http://{settings.host}:{settings.port}/ui/"
             "   (API: /schema, проверка: /health)\n"
         )
         print(demo_accounts_text() + "\n")
