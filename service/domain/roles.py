@@ -143,6 +143,8 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "uiCases": frozenset({R}),
     "uiDue": frozenset({R}),
     "uiHolds": frozenset({R}),
+    "uiPlaceHold": frozenset({R}),
+    "uiReleaseHold": frozenset({R}),
     "uiActs": frozenset({R, DIR}),
     "uiAct": frozenset({R, DIR}),
     "uiDraftAct": frozenset({R}),

@@ -120,6 +120,48 @@ def _act_view(act: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def hold_view(hold: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
+
+
+def _hold_details(hold: dict[str, Any]) -> dict[str, Any]:
+    return {"hold_id": hold["_id"], "target_type": hold["target_type"], "target_id": hold["target_id"]}
+
+
+async def place_hold_logged(
+    retention_service: RetentionService,
+    access_log: AccessLog,
+    tenant_id: str,
+    fields: dict[str, Any],
+    request: Request[Any, Any, Any],
+) -> dict[str, Any]:
+    """Place a hold and write it to the access log (for the API and the holds page alike)."""
+    hold = await retention_service.place_hold(tenant_id, fields)
+    await access_log.record(
+        tenant_id, "hold_place", ip=client_ip(request), actor=hold["placed_by"], details=_hold_details(hold)
+    )
+    return hold
+
+
+async def release_hold_logged(
+    retention_service: RetentionService,
+    access_log: AccessLog,
+    tenant_id: str,
+    hold_id: str,
+    fields: dict[str, Any],
+    request: Request[Any, Any, Any],
+) -> dict[str, Any]:
+    hold = await retention_service.release_hold(tenant_id, hold_id, fields)
+    await access_log.record(
+        tenant_id,
+        "hold_release",
+        ip=client_ip(request),
+        actor=hold.get("released_by"),
+        details=_hold_details(hold),
+    )
+    return hold
+
+
 def _as_of(value: str | None, today: date) -> date:
     if not value:
         return today
@@ -310,19 +352,8 @@ class RetentionController(Controller):
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """A legal hold on a document, a case or a pupil."""
-        hold = await retention_service.place_hold(tenant_id, _fields(data))
-        await access_log.record(
-            tenant_id,
-            "hold_place",
-            ip=client_ip(request),
-            actor=hold["placed_by"],
-            details={
-                "hold_id": hold["_id"],
-                "target_type": hold["target_type"],
-                "target_id": hold["target_id"],
-            },
-        )
-        return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
+        hold = await place_hold_logged(retention_service, access_log, tenant_id, _fields(data), request)
+        return hold_view(hold)
 
     @get("/holds", operation_id="listHolds", summary="Запреты на уничтожение")
     async def holds(
@@ -332,10 +363,7 @@ class RetentionController(Controller):
         active: Annotated[bool, QueryParameter(description="Только действующие")] = True,
     ) -> list[dict[str, Any]]:
         """Holds with who placed and released them."""
-        return [
-            {**{k: v for k, v in h.items() if k not in ("_id", "school_id")}, "id": h["_id"]}
-            for h in await retention_service.holds(tenant_id, active_only=active)
-        ]
+        return [hold_view(h) for h in await retention_service.holds(tenant_id, active_only=active)]
 
     @post(
         "/holds/{hold_id:str}/release",
@@ -353,19 +381,10 @@ class RetentionController(Controller):
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """Release; the objects' legal hold is lifted when no other hold covers them."""
-        hold = await retention_service.release_hold(tenant_id, hold_id, _fields(data))
-        await access_log.record(
-            tenant_id,
-            "hold_release",
-            ip=client_ip(request),
-            actor=hold.get("released_by"),
-            details={
-                "hold_id": hold["_id"],
-                "target_type": hold["target_type"],
-                "target_id": hold["target_id"],
-            },
+        hold = await release_hold_logged(
+            retention_service, access_log, tenant_id, hold_id, _fields(data), request
         )
-        return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
+        return hold_view(hold)
 
 
 class ActController(Controller):

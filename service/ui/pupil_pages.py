@@ -131,6 +131,7 @@ async def pupil_card(
         is_staff=staff_reach(principal, pupil),
         may_upload=principal.has(Role.TEACHER, Role.DEPUTY) and staff_reach(principal, pupil),
         may_see_log=principal.has(Role.PARENT, Role.DEPUTY, Role.ARCHIVIST),
+        may_hold=principal.has(Role.ARCHIVIST),
     )
 
 
@@ -157,6 +158,7 @@ async def document_page(
         preview=preview_of(document),
         is_family=family,
         may_verify=principal.has(Role.DEPUTY),
+        may_hold=principal.has(Role.ARCHIVIST),
         back=f"/ui/documents/{document.id}",
     )
 

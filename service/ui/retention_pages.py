@@ -12,14 +12,15 @@ from litestar.response import Redirect, Template
 
 from retention.nomenclature import PLACEHOLDER_MARK_RU
 from retention.rules import CaseState
+from service.domain.access_log import AccessLog
 from service.domain.acts import ActService
 from service.domain.principal import Principal
 from service.domain.retention_service import DueCase, RetentionService, due_case_view
 from service.domain.roles import Role
 from service.errors import InvalidInput
-from service.routes.retention import _as_of
+from service.routes.retention import _as_of, place_hold_logged, release_hold_logged
 from service.ui.rendering import page, see_other
-from service.ui.session_pages import FormData
+from service.ui.session_pages import FormData, local_path
 
 ACT_STATUSES_RU = {
     "draft": "проект",
@@ -44,7 +45,7 @@ DUE_BLOCKS = [
     ("needs_decision", "Ждут решения «надобность миновала»"),
     ("on_hold", "Под запретом на уничтожение"),
 ]
-TARGETS_RU = {"document": "документ", "case": "дело", "student": "все документы обучающегося"}
+TARGETS_RU = {"student": "все документы обучающегося", "document": "документ", "case": "дело"}
 
 
 @get("/ui/retention/nomenclature", operation_id="uiNomenclature", include_in_schema=False)
@@ -129,11 +130,52 @@ async def holds(
     retention_service: NamedDependency[RetentionService],
 ) -> Template:
     active = await retention_service.holds(tenant_id, active_only=True)
+    names = await retention_service.pupil_names(
+        tenant_id, {h["target_id"] for h in active if h["target_type"] == "student"}
+    )
     rows = [
-        {**h, "target_ru": f"{TARGETS_RU.get(h['target_type'], h['target_type'])} {h['target_id']}"}
+        {
+            **h,
+            "target_ru": TARGETS_RU.get(h["target_type"], h["target_type"]),
+            "target_name": names.get(h["target_id"], h["target_id"]),
+        }
         for h in active
     ]
-    return page(request, "holds.html", holds=rows)
+    return page(request, "holds.html", holds=rows, targets=TARGETS_RU)
+
+
+@post("/ui/retention/holds", operation_id="uiPlaceHold", include_in_schema=False)
+async def place_hold(
+    request: Request[Any, Any, Any],
+    data: FormData,
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    retention_service: NamedDependency[RetentionService],
+    access_log: NamedDependency[AccessLog],
+) -> Redirect:
+    fields = {
+        "target_type": data.get("target_type"),
+        "target_id": data.get("target_id"),
+        "reason": data.get("reason"),
+        "placed_by": principal.display_name,
+    }
+    await place_hold_logged(retention_service, access_log, tenant_id, fields, request)
+    return see_other(local_path(data.get("back"), "/ui/retention/holds"))
+
+
+@post("/ui/retention/holds/{hold_id:str}/release", operation_id="uiReleaseHold", include_in_schema=False)
+async def release_hold(
+    request: Request[Any, Any, Any],
+    hold_id: FromPath[str],
+    data: FormData,
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    retention_service: NamedDependency[RetentionService],
+    access_log: NamedDependency[AccessLog],
+) -> Redirect:
+    fields = {"released_by": principal.display_name, "reason": data.get("reason")}
+    await release_hold_logged(retention_service, access_log, tenant_id, hold_id, fields, request)
+    return see_other("/ui/retention/holds")
 
 
 @get("/ui/acts", operation_id="uiActs", include_in_schema=False)

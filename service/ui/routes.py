@@ -23,6 +23,8 @@ UI_ROUTES = [
     retention_pages.cases,
     retention_pages.due,
     retention_pages.holds,
+    retention_pages.place_hold,
+    retention_pages.release_hold,
     retention_pages.acts,
     retention_pages.act_page,
     retention_pages.draft_act,

@@ -346,6 +346,22 @@ def test_archivist_drafts_director_approves_archivist_executes_an_act(live: Live
         assert office.get(f"/api/v1/documents/{d['id']}/content").status_code == 404
     assert office.get(f"/api/v1/documents/{kept['id']}/content").status_code == 200
 
+    # A hold on the other pupil's documents, from the pupil's card; then released on the holds page.
+    archivist.goto(f"/ui/pupils/{kept_pupil['id']}")
+    archivist.fill("#hold_reason", "Запрос прокуратуры № 7")
+    archivist.click("text=Запретить уничтожение")
+    assert archivist.url.endswith(f"/ui/pupils/{kept_pupil['id']}")
+    archivist.click("header >> text=Запреты")
+    assert kept_pupil["full_name"] in archivist.inner_text("table") and "прокуратуры" in archivist.inner_text(
+        "table"
+    )
+    pages.check(archivist, "holds")
+    holds = office.get("/api/v1/retention/holds")  # the deputy may not: the archivist's API
+    assert holds.status_code == 403
+    archivist.fill("#release-1", "Запрос исполнен")
+    archivist.click("text=Снять запрет")
+    assert "Действующих запретов нет" in archivist.inner_text("main")
+
 
 def test_pages_fit_a_phone_screen(live: Live, pages: Pages) -> None:
     office = _setup(live)
