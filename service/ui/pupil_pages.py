@@ -29,7 +29,7 @@ from service.domain.principal import (
 )
 from service.domain.resumable import RESUMABLE_FROM_BYTES
 from service.domain.rewards import RewardService, reward_view
-from service.domain.roles import ROLE_TITLES_RU, Role
+from service.domain.roles import READERS_OF_PUPILS, ROLE_TITLES_RU, Role
 from service.domain.students import StudentService
 from service.errors import ArchiveError, NotFound
 from service.lifespan import Stores
@@ -99,7 +99,9 @@ async def class_page(
     for pupil in await student_service.list(tenant_id, class_name=name):
         documents = await document_service.list_for_student(tenant_id, pupil.id)
         rows.append((pupil, len(documents), sum(d.status == "pending" for d in documents)))
-    return page(request, "class.html", class_name=name, pupils=rows)
+    # The administrator sees names and classes only, not the documents.
+    may_open = bool(principal.roles & READERS_OF_PUPILS)
+    return page(request, "class.html", class_name=name, pupils=rows, may_open=may_open)
 
 
 @get("/ui/pupils/{student_id:str}", operation_id="uiPupil", include_in_schema=False)

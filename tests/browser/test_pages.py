@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Route
 from pypdf import PdfReader
 
@@ -21,6 +22,12 @@ from tests.browser.conftest import ARTIFACTS, Live, Pages
 from tests.helpers import jpeg_bytes, png_bytes
 
 BAD_PDF = b"%PDF-1.7\nthis is not really a PDF, the scanner cut it off"
+
+
+def _scan_pdf() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (850, 1200), (250, 248, 240)).save(out, format="PDF", resolution=100)
+    return out.getvalue()
 
 
 def _setup(live: Live) -> httpx.Client:
@@ -76,7 +83,7 @@ def test_teacher_uploads_three_files_and_sees_why_one_is_refused(live: Live, pag
         "#files",
         [
             {"name": "диплом.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((1200, 1700))},
-            {"name": "грамота.png", "mimeType": "image/png", "buffer": png_bytes((900, 1300))},
+            {"name": "грамота.pdf", "mimeType": "application/pdf", "buffer": _scan_pdf()},
             {"name": "обрезанный.pdf", "mimeType": "application/pdf", "buffer": BAD_PDF},
         ],
     )
@@ -85,7 +92,7 @@ def test_teacher_uploads_three_files_and_sees_why_one_is_refused(live: Live, pag
     page.wait_for_selector("[data-testid=upload-summary]")
     rows = {li.locator("strong").inner_text(): li for li in page.locator("#file-list li").all()}
     assert "Принят" in rows["диплом.jpg"].inner_text()
-    assert "Принят" in rows["грамота.png"].inner_text()
+    assert "Принят" in rows["грамота.pdf"].inner_text()
     bad = rows["обрезанный.pdf"].locator(".reason").inner_text()
     assert re.search(r"[а-я]{4,}", bad) and "PDF" in bad, bad  # a reason in plain Russian
     assert page.locator("#file-list progress").nth(0).get_attribute("value") == "100"
@@ -98,8 +105,10 @@ def test_teacher_uploads_three_files_and_sees_why_one_is_refused(live: Live, pag
     assert cards.count() == 2
     assert all("на проверке" in t for t in cards.all_inner_texts())
     for img in page.locator("li.doc img").all():
-        assert img.get_attribute("alt", timeout=1000).startswith("Миниатюра: ")
-        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        assert (img.get_attribute("alt") or "").startswith("Миниатюра: ")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('li.doc img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     pages.check(page, "card")
     listed = office.get(f"/api/v1/students/{pupil['id']}/documents").json()
     assert sorted(d["title"] for d in listed) == ["грамота", "диплом"]
@@ -111,6 +120,19 @@ def test_teacher_uploads_three_files_and_sees_why_one_is_refused(live: Live, pag
         page.click("text=Скачать оригинал")
     assert download.value.suggested_filename == "диплом.jpg"
     pages.check(page, "document")
+
+    # A PDF is shown in a frame of the page (the content's policy lets our own pages frame it).
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Refused" in m.text else None)
+    page.go_back()
+    with page.expect_response(
+        lambda r: r.url.endswith("/content") and r.request.resource_type == "document"
+    ) as r:
+        page.click("text=грамота")
+    assert r.value.status == 200 and r.value.headers["content-type"] == "application/pdf"
+    page.wait_for_timeout(1000)
+    assert page.locator(".preview iframe").count() == 1 and not refused, refused
+    pages.check(page, "document-pdf")
 
 
 def test_upload_without_javascript_reports_each_file(live: Live, pages: Pages) -> None:
