@@ -17,7 +17,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from service.domain.accounts import AccountService
 from service.domain.principal import Principal
 from service.domain.roles import OPERATION_ROLES, PAGE_ROLES, PUBLIC_OPERATIONS
-from service.errors import Forbidden, NotSignedIn
+from service.errors import CsrfRejected, Forbidden, NotSignedIn
 from service.settings import Settings
 from service.wiring import make_account_service
 
@@ -78,7 +78,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         if sent is None and op in PAGE_ROLES:
             sent = await _form_csrf(connection)
         if not principal.csrf_token or not hmac.compare_digest(sent or "", principal.csrf_token):
-            raise Forbidden(MSG_CSRF)
+            raise CsrfRejected(MSG_CSRF)
     allowed = OPERATION_ROLES.get(op or "") or PAGE_ROLES.get(op or "")
     if not allowed or not (principal.roles & allowed):
         raise Forbidden(MSG_FORBIDDEN)

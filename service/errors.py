@@ -33,6 +33,12 @@ class Forbidden(ArchiveError):
     code = "forbidden"
 
 
+class CsrfRejected(Forbidden):
+    """A change sent with the session cookie but without the page's CSRF token."""
+
+    code = "csrf_failed"
+
+
 class TooManyAttempts(ArchiveError):
     """Sign-in locked out for a while after repeated failures."""
 

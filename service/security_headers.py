@@ -49,6 +49,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
             headers[name] = value
     if "Content-Security-Policy" not in headers:
         if content_type.startswith("text/html"):
+            # Pages name pupils: a shared school computer must not show them again from its
+            # cache (the Back button after signing out).
+            if "Cache-Control" not in headers:
+                headers["Cache-Control"] = "no-store"
             docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
             headers["Content-Security-Policy"] = DOCS_CSP if docs else UI_CSP
         else:

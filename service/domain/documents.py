@@ -29,6 +29,7 @@ from service.errors import Conflict, FileTooLarge, InvalidInput, NotFound
 from service.memory import decode_limiter
 from service.models import (
     FREE_FORM_KINDS,
+    STATUS_TITLES_RU,
     Document,
     DocumentKind,
     FileFacts,
@@ -336,11 +337,25 @@ class DocumentService:
         return await self._documents.list_by_status(school_id, VerificationStatus.PENDING.value, limit=limit)
 
     async def decide(
-        self, school_id: str, document_id: str, *, decision: str, reason: str | None, by: str
+        self,
+        school_id: str,
+        document_id: str,
+        *,
+        decision: str,
+        reason: str | None,
+        by: str,
+        seen_status: str | None = None,
     ) -> Document:
         """The deputy's check: verified, or rejected with a reason. A decision can be changed
-        (a rejected scan re-checked), but two people deciding at once cannot both win."""
+        (a rejected scan re-checked), but two people deciding at once cannot both win.
+        ``seen_status``: the status the deciding page showed; a decision made on a stale page
+        (another tab, the Back button) is refused instead of overwriting a newer one."""
         document = await self.get(school_id, document_id)
+        if seen_status is not None and document.status != seen_status:
+            current = STATUS_TITLES_RU.get(document.status, document.status)
+            raise Conflict(
+                f"По этому документу уже принято решение: «{current}». Обновите страницу, чтобы увидеть его."
+            )
         try:
             status = VerificationStatus(decision)
         except ValueError:

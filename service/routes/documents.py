@@ -285,5 +285,6 @@ class DocumentController(Controller):
         return Stream(
             chunks,
             media_type="image/jpeg",
-            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+            # Not kept by the browser: after signing out, a shared computer shows nobody's scans.
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
         )

@@ -72,7 +72,15 @@
         xhr.setRequestHeader("Accept", "application/json");
         xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); };
         xhr.onload = () => {
-          if (xhr.status === 201 || xhr.status === 200) {
+          const earlier = xhr.status === 200 ? JSON.parse(xhr.responseText || "{}") : {};
+          if (earlier.status === "rejected") {
+            status.className = "reason";
+            status.textContent = "Этот же файл уже был загружен и отклонён" +
+              (earlier.rejection_reason ? " (причина: " + earlier.rejection_reason + ")" : "") +
+              ". Загрузите исправленный скан.";
+            li.classList.add("bad");
+            bar.value = 0;
+          } else if (xhr.status === 201 || xhr.status === 200) {
             bar.value = 100;
             status.className = "done";
             status.textContent = xhr.status === 201 ? "Принят, ожидает проверки." : "Такой файл уже был загружен ранее.";
@@ -81,6 +89,7 @@
             status.className = "reason";
             status.textContent = problemText(xhr);
             li.classList.add("bad");
+            bar.value = 0;
           }
           resolve();
         };
@@ -187,14 +196,17 @@
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       const tag = (e.target.tagName || "").toLowerCase();
       if (tag === "textarea" || tag === "input" || tag === "select") return;
+      // The letters of the hint (В, О, С) and the Latin keys in the same places as on the
+      // keyboard (V, R, N), whatever layout is on.
       const key = e.key.toLowerCase();
+      const code = e.code;
       const reason = document.getElementById("reason");
-      if (key === "v" || key === "в") {
+      if (key === "в" || code === "KeyV") {
         e.preventDefault(); document.getElementById("verify-button").click();
-      } else if (key === "r" || key === "о") {
+      } else if (key === "о" || code === "KeyR") {
         e.preventDefault();
         if (reason && !reason.value.trim()) reason.focus(); else document.getElementById("reject-button").click();
-      } else if (key === "n" || key === "с") {
+      } else if (key === "с" || code === "KeyN") {
         const next = document.getElementById("next-link");
         if (next) { e.preventDefault(); next.click(); }
       }

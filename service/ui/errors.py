@@ -16,6 +16,8 @@ from litestar.response import Redirect
 from service.ui.rendering import page
 
 API_PREFIXES = ("/api/", "/health", "/schema", "/swagger", "/static/")
+# Where the API's title by status would mislead on a page.
+TITLES_BY_CODE = {"csrf_failed": "Форма устарела"}
 
 
 def wants_page(request: Request[Any, Any, Any]) -> bool:
@@ -43,7 +45,7 @@ def for_pages(handler: Callable[[Request[Any, Any, Any], Any], Response[Any]]) -
             request,
             "error.html",
             status,
-            title=body.get("title", "Ошибка"),
+            title=TITLES_BY_CODE.get(body.get("code", ""), body.get("title", "Ошибка")),
             detail=body.get("detail", ""),
         )
         for name in ("Retry-After",):

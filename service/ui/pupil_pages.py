@@ -28,6 +28,7 @@ from service.domain.principal import (
     staff_reach,
 )
 from service.domain.resumable import RESUMABLE_FROM_BYTES
+from service.domain.retention_service import RetentionService
 from service.domain.rewards import RewardService, reward_view
 from service.domain.roles import READERS_OF_PUPILS, ROLE_TITLES_RU, Role
 from service.domain.students import StudentService
@@ -71,8 +72,13 @@ async def classes(
     tenant_id: NamedDependency[str],
     student_service: NamedDependency[StudentService],
 ) -> Template:
-    pupils = filter_students(principal, await student_service.list(tenant_id, class_name=None))
-    counts = Counter(s.class_name for s in pupils if staff_reach(principal, s))
+    everyone = await student_service.list(tenant_id, class_name=None)
+    if principal.has(Role.ADMIN):  # names and classes of the whole school, not their documents
+        counts = Counter(s.class_name for s in everyone)
+    else:
+        counts = Counter(
+            s.class_name for s in filter_students(principal, everyone) if staff_reach(principal, s)
+        )
     if principal.has(Role.TEACHER) and not principal.has(*SCHOOL_WIDE):
         for own in principal.class_names:  # a new class teacher's empty class is still theirs
             counts.setdefault(own, 0)
@@ -93,7 +99,7 @@ async def class_page(
         name = parse_class_name(class_name)
     except ArchiveError:
         raise NotFound(MSG_CLASS_NOT_FOUND) from None
-    if not principal.has(*SCHOOL_WIDE) and name not in principal.class_names:
+    if not principal.has(*SCHOOL_WIDE, Role.ADMIN) and name not in principal.class_names:
         raise NotFound(MSG_CLASS_NOT_FOUND)
     rows = []
     for pupil in await student_service.list(tenant_id, class_name=name):
@@ -113,6 +119,7 @@ async def pupil_card(
     student_service: NamedDependency[StudentService],
     document_service: NamedDependency[DocumentService],
     reward_service: NamedDependency[RewardService],
+    retention_service: NamedDependency[RetentionService],
     access_log: NamedDependency[AccessLog],
 ) -> Template:
     """The same documents the API lists for this caller (a family: verified ones only)."""
@@ -123,6 +130,15 @@ async def pupil_card(
         documents = [d for d in documents if d.status == "verified"]
     await access_log.record(tenant_id, "read_list", student_id=student_id)
     rewards = [reward_view(r) for r in await reward_service.list_for_student(tenant_id, student_id)]
+    holds: list[dict[str, Any]] = []
+    if principal.has(Role.ARCHIVIST):
+        ids = {d.id for d in documents}
+        holds = [
+            h
+            for h in await retention_service.holds(tenant_id, active_only=True)
+            if (h["target_type"], h["target_id"]) == ("student", pupil.id)
+            or (h["target_type"] == "document" and h["target_id"] in ids)
+        ]
     return page(
         request,
         "pupil.html",
@@ -134,6 +150,7 @@ async def pupil_card(
         may_upload=principal.has(Role.TEACHER, Role.DEPUTY) and staff_reach(principal, pupil),
         may_see_log=principal.has(Role.PARENT, Role.DEPUTY, Role.ARCHIVIST),
         may_hold=principal.has(Role.ARCHIVIST),
+        holds=holds,
     )
 
 
@@ -175,7 +192,7 @@ async def access_log_page(
     student_service: NamedDependency[StudentService],
 ) -> Template:
     pupil = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
-    entries = await access_log_entries(principal, tenant_id, stores, student_id=pupil.id)
+    entries = list(reversed(await access_log_entries(principal, tenant_id, stores, student_id=pupil.id)))
     for e in entries:
         e["action_ru"] = ACTIONS_RU.get(e["action"], e["action"])
         e["role_ru"] = _role_ru(e.get("role"))
@@ -254,7 +271,12 @@ async def upload_page(
 
 
 def _upload_context(pupil: Any, today: date) -> dict[str, Any]:
-    return {"pupil": pupil, "academic_year": academic_year_of(today), "resumable_from": RESUMABLE_FROM_BYTES}
+    return {
+        "pupil": pupil,
+        "academic_year": academic_year_of(today),
+        "resumable_from": RESUMABLE_FROM_BYTES,
+        "values": {},
+    }
 
 
 @post("/ui/pupils/{student_id:str}/upload", operation_id="uiUpload", include_in_schema=False, status_code=200)
@@ -301,9 +323,23 @@ async def upload(
                 document_id=outcome.document.id,
                 ip=client_ip(request),
             )
-        message = "принят, ожидает проверки" if outcome.created else "такой файл уже был загружен ранее"
-        outcomes.append({"filename": name, "ok": True, "message": message})
+        outcomes.append({"filename": name, **_outcome_text(outcome.created, outcome.document)})
     if not files:
         outcomes.append({"filename": "—", "ok": False, "message": "Не выбран ни один файл."})
     status = 200 if any(o["ok"] for o in outcomes) else 422
-    return page(request, "upload.html", status, outcomes=outcomes, **_upload_context(pupil, today))
+    # The details typed stay in the form, so a refused file can be sent again without retyping.
+    context = {**_upload_context(pupil, today), "values": common}
+    return page(request, "upload.html", status, outcomes=outcomes, **context)
+
+
+def _outcome_text(created: bool, document: Document) -> dict[str, Any]:
+    if created:
+        return {"ok": True, "message": "принят, ожидает проверки"}
+    if document.status == "rejected":
+        return {
+            "ok": False,
+            "message": "этот же файл уже был загружен и отклонён"
+            + (f" (причина: {document.rejection_reason})" if document.rejection_reason else "")
+            + ". Загрузите исправленный скан.",
+        }
+    return {"ok": True, "message": "такой файл уже был загружен ранее"}

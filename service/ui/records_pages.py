@@ -16,7 +16,7 @@ from service.domain.principal import SCHOOL_WIDE, Principal
 from service.domain.records import RecordService
 from service.domain.roles import Role
 from service.domain.students import StudentService
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 from service.ui.rendering import page
 
 
@@ -31,7 +31,11 @@ async def records(
     class_name: Annotated[str | None, QueryParameter()] = None,
     academic_year: Annotated[str | None, QueryParameter()] = None,
 ) -> Template:
-    year = parse_academic_year(academic_year, default=academic_year_of(today))
+    error = None
+    try:
+        year = parse_academic_year(academic_year, default=academic_year_of(today))
+    except InvalidInput as e:
+        year, error = academic_year_of(today), e.message
     if principal.has(*SCHOOL_WIDE):
         classes = sorted({s.class_name for s in await student_service.list(tenant_id, class_name=None)})
     else:
@@ -58,4 +62,5 @@ async def records(
         export=export,
         gifted=gifted,
         gifted_export=gifted_export,
+        error=error,
     )

@@ -115,9 +115,25 @@ def menu_for(principal: Principal) -> list[tuple[str, str]]:
     return items
 
 
+# What a page says after the form that led to it (``?done=<key>``): fixed texts only, so a link
+# cannot make the page say anything else.
+NOTICES = {
+    "verified": "Документ отмечен как проверенный.",
+    "rejected": "Документ отклонён; учитель увидит причину.",
+    "hold_placed": "Запрет на уничтожение наложен.",
+    "hold_released": "Запрет на уничтожение снят.",
+    "act_drafted": "Проект акта составлен. Пока директор его не утвердит, ничего не уничтожается.",
+    "act_approved": "Акт утверждён.",
+    "act_executed": "Акт исполнен.",
+}
+
+
 def page(request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any) -> Template:
     principal: Principal | None = getattr(request.state, "principal", None)
     shared: dict[str, Any] = {"principal": principal, "path": request.url.path}
+    notice = NOTICES.get(request.query_params.get("done") or "")
+    if notice:
+        shared["notice"] = notice
     if principal is not None:
         shared["csrf"] = principal.csrf_token or ""
         shared["menu"] = menu_for(principal)

@@ -14,10 +14,11 @@ from retention.nomenclature import PLACEHOLDER_MARK_RU
 from retention.rules import CaseState
 from service.domain.access_log import AccessLog
 from service.domain.acts import ActService
+from service.domain.documents import DocumentService
 from service.domain.principal import Principal
 from service.domain.retention_service import DueCase, RetentionService, due_case_view
 from service.domain.roles import Role
-from service.errors import InvalidInput
+from service.errors import InvalidInput, NotFound
 from service.routes.retention import _as_of, place_hold_logged, release_hold_logged
 from service.ui.rendering import page, see_other
 from service.ui.session_pages import FormData, local_path
@@ -104,7 +105,14 @@ async def due(
     retention_service: NamedDependency[RetentionService],
     as_of: Annotated[str | None, QueryParameter()] = None,
 ) -> Template:
-    day = _as_of(as_of, today)
+    error = None
+    try:
+        day = _as_of(as_of, today)
+    except InvalidInput:
+        day, error = (
+            today,
+            f"Дата «{as_of}» не распознана: укажите её в виде ДД.ММ.ГГГГ, например 03.02.2025.",
+        )
     report = await retention_service.due(tenant_id, as_of=day)
     every = report.due + report.expert_review + report.needs_decision + report.on_hold
     names = await retention_service.pupil_names(
@@ -120,7 +128,16 @@ async def due(
         }
 
     view = {key: block(getattr(report, key)) for key, _ in DUE_BLOCKS}
-    return page(request, "due.html", report=view, as_of=day, blocks=DUE_BLOCKS, mark=PLACEHOLDER_MARK_RU)
+    return page(
+        request,
+        "due.html",
+        422 if error else 200,
+        report=view,
+        as_of=day,
+        blocks=DUE_BLOCKS,
+        mark=PLACEHOLDER_MARK_RU,
+        error=error,
+    )
 
 
 @get("/ui/retention/holds", operation_id="uiHolds", include_in_schema=False)
@@ -128,11 +145,18 @@ async def holds(
     request: Request[Any, Any, Any],
     tenant_id: NamedDependency[str],
     retention_service: NamedDependency[RetentionService],
+    document_service: NamedDependency[DocumentService],
 ) -> Template:
     active = await retention_service.holds(tenant_id, active_only=True)
     names = await retention_service.pupil_names(
         tenant_id, {h["target_id"] for h in active if h["target_type"] == "student"}
     )
+    for h in active:
+        if h["target_type"] == "document":
+            try:
+                names[h["target_id"]] = (await document_service.get(tenant_id, h["target_id"])).metadata.title
+            except NotFound:
+                pass
     rows = [
         {
             **h,
@@ -160,7 +184,7 @@ async def place_hold(
         "placed_by": principal.display_name,
     }
     await place_hold_logged(retention_service, access_log, tenant_id, fields, request)
-    return see_other(local_path(data.get("back"), "/ui/retention/holds"))
+    return see_other(local_path(data.get("back"), "/ui/retention/holds") + "?done=hold_placed")
 
 
 @post("/ui/retention/holds/{hold_id:str}/release", operation_id="uiReleaseHold", include_in_schema=False)
@@ -173,9 +197,14 @@ async def release_hold(
     retention_service: NamedDependency[RetentionService],
     access_log: NamedDependency[AccessLog],
 ) -> Redirect:
-    fields = {"released_by": principal.display_name, "reason": data.get("reason")}
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise InvalidInput(
+            "Укажите, почему запрет снимается: это основание попадёт в журнал.", field="reason"
+        )
+    fields = {"released_by": principal.display_name, "reason": reason}
     await release_hold_logged(retention_service, access_log, tenant_id, hold_id, fields, request)
-    return see_other("/ui/retention/holds")
+    return see_other("/ui/retention/holds?done=hold_released")
 
 
 @get("/ui/acts", operation_id="uiActs", include_in_schema=False)
@@ -225,7 +254,7 @@ async def draft_act(
     act = await act_service.draft(
         tenant_id, as_of=_as_of(data.get("as_of"), today), compiled_by=principal.display_name, today=today
     )
-    return see_other(f"/ui/acts/{act['_id']}")
+    return see_other(f"/ui/acts/{act['_id']}?done=act_drafted")
 
 
 @post("/ui/acts/{act_id:str}/approve", operation_id="uiApproveAct", include_in_schema=False)
@@ -240,7 +269,7 @@ async def approve_act(
         k: data.get(k) or None for k in ("approved_by", "protocol_number", "protocol_date", "approved_on")
     }
     await act_service.approve(tenant_id, act_id, fields, today=today)
-    return see_other(f"/ui/acts/{act_id}")
+    return see_other(f"/ui/acts/{act_id}?done=act_approved")
 
 
 @get("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteConfirm", include_in_schema=False)
@@ -270,4 +299,4 @@ async def execute_act(
             "Подтвердите уничтожение: отметьте флажок под списком документов.", field="confirm"
         )
     await act_service.execute(tenant_id, act_id, executed_by=data.get("executed_by") or None, today=today)
-    return see_other(f"/ui/acts/{act_id}")
+    return see_other(f"/ui/acts/{act_id}?done=act_executed")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from service.domain.access_log import AccessLog
 from service.domain.documents import DocumentService
 from service.domain.principal import Principal
 from service.domain.students import StudentService
+from service.errors import Conflict, InvalidInput
 from service.ui.pupil_pages import preview_of
 from service.ui.rendering import page, see_other
 from service.ui.session_pages import FormData, local_path
@@ -27,53 +28,86 @@ async def queue(
     document_service: NamedDependency[DocumentService],
     student_service: NamedDependency[StudentService],
     show: Annotated[str | None, QueryParameter()] = None,
-    after: Annotated[str | None, QueryParameter()] = None,
+) -> Template:
+    return await _queue_page(request, tenant_id, document_service, student_service, show=show)
+
+
+async def _queue_page(
+    request: Request[Any, Any, Any],
+    tenant_id: str,
+    document_service: DocumentService,
+    student_service: StudentService,
+    *,
+    show: str | None,
+    error: str | None = None,
+    reason: str | None = None,
 ) -> Template:
     pending = await document_service.verification_queue(tenant_id, limit=QUEUE_PAGE)
-    ids = [d.id for d in pending]
-    at = 0
-    if show in ids:
-        at = ids.index(show)
-    elif after in ids:
-        at = min(ids.index(after) + 1, len(ids) - 1)
     if not pending:
-        return page(request, "queue.html", d=None)
+        return page(request, "queue.html", 422 if error else 200, d=None, error=error)
+    ids = [d.id for d in pending]
+    at = ids.index(show) if show in ids else 0
     current = pending[at]
-    pupil = await student_service.get(tenant_id, current.student_id)
     later = pending[at + 1 :] + pending[:at]
+    pupils = await student_service.get_many(
+        tenant_id, [current.student_id, *(d.student_id for d in later[:20])]
+    )
     return page(
         request,
         "queue.html",
+        422 if error else 200,
         d=current,
-        pupil=pupil,
+        pupil=pupils[current.student_id],
+        names={i: s.full_name for i, s in pupils.items()},
         preview=preview_of(current),
         count=len(pending),
         rest=later[:20],
         next_id=later[0].id if later else None,
         back="/ui/verification",
+        error=error,
+        reason=reason,
     )
 
 
 @post("/ui/documents/{document_id:str}/verification", operation_id="uiVerify", include_in_schema=False)
 async def decide(
+    request: Request[Any, Any, Any],
     document_id: FromPath[str],
     data: FormData,
     principal: NamedDependency[Principal],
     tenant_id: NamedDependency[str],
     document_service: NamedDependency[DocumentService],
+    student_service: NamedDependency[StudentService],
     access_log: NamedDependency[AccessLog],
-) -> Redirect:
-    document = await document_service.decide(
-        tenant_id,
-        document_id,
-        decision=data.get("decision", ""),
-        reason=data.get("reason") or None,
-        by=principal.user_id,
-    )
+) -> Response[Any]:
+    """A refused decision (no reason, a stale page) shows the queue again with the message next to
+    the buttons, so the deputy keeps their place."""
+    back = local_path(data.get("back"), "/ui/verification")
+    try:
+        document = await document_service.decide(
+            tenant_id,
+            document_id,
+            decision=data.get("decision", ""),
+            reason=data.get("reason") or None,
+            by=principal.user_id,
+            seen_status=data.get("seen_status") or None,
+        )
+    except (InvalidInput, Conflict) as e:
+        if back != "/ui/verification":
+            raise
+        return await _queue_page(
+            request,
+            tenant_id,
+            document_service,
+            student_service,
+            show=document_id,
+            error=e.message,
+            reason=data.get("reason"),
+        )
     await access_log.record(
         tenant_id,
         "verify" if document.status == "verified" else "reject",
         student_id=document.student_id,
         document_id=document.id,
     )
-    return see_other(local_path(data.get("back"), "/ui/verification"))
+    return see_other(f"{back}?done={document.status}")

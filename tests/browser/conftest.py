@@ -105,8 +105,10 @@ def live(settings: Settings, clock: Clock, request: pytest.FixtureRequest) -> It
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+    # open, and other tests start their own loops (anyio.run) once it has stopped.
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

@@ -196,8 +196,9 @@ def test_rejection_without_a_reason_is_explained(live: Live, pages: Pages) -> No
     page = pages.open(javascript=False)
     pages.sign_in(page, "deputy")
     page.click("#reject-button")
-    assert page.locator("h1").inner_text() == "Данные не приняты"
-    assert "причин" in page.locator(".error").inner_text().lower()
+    # The same queue again, the message next to the buttons: the deputy keeps their place.
+    assert page.locator("h1").inner_text() == "Проверка документов"
+    assert "причин" in page.locator("#decision-error").inner_text().lower()
     pages.check(page, "reject-without-reason")
     assert office.get(f"/api/v1/documents/{doc['id']}").json()["status"] == "pending"
 
@@ -372,7 +373,8 @@ def test_archivist_drafts_director_approves_archivist_executes_an_act(live: Live
     archivist.goto(f"/ui/pupils/{kept_pupil['id']}")
     archivist.fill("#hold_reason", "Запрос прокуратуры № 7")
     archivist.click("text=Запретить уничтожение")
-    assert archivist.url.endswith(f"/ui/pupils/{kept_pupil['id']}")
+    assert f"/ui/pupils/{kept_pupil['id']}?" in archivist.url
+    assert "Запрет на уничтожение наложен" in archivist.inner_text(".notice")
     archivist.click("header >> text=Запреты")
     assert kept_pupil["full_name"] in archivist.inner_text("table") and "прокуратуры" in archivist.inner_text(
         "table"
@@ -392,12 +394,27 @@ def test_pages_fit_a_phone_screen(live: Live, pages: Pages) -> None:
     live.account("teacher5a", ["teacher"], class_names=["5А"])
     page = pages.open(width=360, height=740)
     pages.sign_in(page, "teacher5a")
+    live.account("archivist", ["archivist"])
+    archivist = pages.open(width=360, height=740)
+    pages.sign_in(archivist, "archivist")
     card = f"/ui/pupils/{pupil['id']}"
-    for name, path in [("classes", "/ui/classes"), ("card", card), ("upload", f"{card}/upload")]:
-        page.goto(path)
-        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    visits = [
+        (page, "classes", "/ui/classes"),
+        (page, "class", "/ui/classes/5А"),
+        (page, "card", card),
+        (page, "upload", f"{card}/upload"),
+        (archivist, "nomenclature", "/ui/retention/nomenclature"),
+        (archivist, "cases", "/ui/retention/cases"),
+        (archivist, "due", "/ui/retention/due"),
+        (archivist, "holds", "/ui/retention/holds"),
+        (archivist, "access-log", f"{card}/access-log"),
+    ]
+    for who, name, path in visits:
+        who.goto(path)
+        # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        wide = who.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"{path} scrolls sideways by {wide}px"
-        pages.check(page, f"phone-{name}")
+        pages.check(who, f"phone-{name}")
 
 
 def test_a_large_work_uploads_in_parts_and_resumes_after_an_interruption(

@@ -175,3 +175,134 @@ def test_unknown_pages_and_internal_errors_are_russian_pages_without_details(set
         r = test_client.get("/ui/boom")
     assert r.status_code == 500 and "Внутренняя ошибка" in r.text
     assert "secret" not in r.text and "RuntimeError" not in r.text and "Traceback" not in r.text
+
+
+def test_a_decision_from_a_stale_page_does_not_overwrite_a_newer_one(
+    client: TestClient, settings: Settings
+) -> None:
+    pupil = create_student(client)
+    doc = upload(client, pupil["id"], jpeg_bytes()).json()
+    make_user(client, "deputy", ["deputy"])
+    with _browser(settings) as browser:
+        token = _sign_in(browser, "deputy")
+        form = {"csrf_token": token, "back": "/ui/verification", "seen_status": "pending"}
+        # No reason: the queue again, with the message next to the buttons and the reason field.
+        r = browser.post(f"/ui/documents/{doc['id']}/verification", data={**form, "decision": "rejected"})
+        assert r.status_code == 422 and 'id="decision-error"' in r.text and "причину" in r.text
+        assert doc["id"] in r.text  # still the same document on screen
+        # Another tab rejected it meanwhile; the old page's «Проверен» must not win.
+        client.post(
+            f"/api/v1/documents/{doc['id']}/verification", json={"decision": "rejected", "reason": "Скан"}
+        )
+        r = browser.post(f"/ui/documents/{doc['id']}/verification", data={**form, "decision": "verified"})
+        assert r.status_code == 422 and "уже принято решение" in r.text and "отклонён" in r.text
+        after = client.get(f"/api/v1/documents/{doc['id']}").json()
+        assert after["status"] == "rejected" and after["rejection_reason"] == "Скан"
+
+
+def test_pages_are_never_kept_in_the_browser_cache(client: TestClient, settings: Settings) -> None:
+    pupil = create_student(client)
+    doc = upload(client, pupil["id"], jpeg_bytes()).json()
+    make_user(client, "deputy", ["deputy"])
+    with _browser(settings) as browser:
+        _sign_in(browser, "deputy")
+        for path in [
+            f"/ui/pupils/{pupil['id']}",
+            "/ui/verification",
+            f"/api/v1/documents/{doc['id']}/thumbnail",
+        ]:
+            assert "no-store" in browser.get(path).headers["cache-control"], path
+
+
+def test_holds_from_the_pages_need_a_reason_to_be_released(client: TestClient, settings: Settings) -> None:
+    pupil = create_student(client)
+    make_user(client, "archivist", ["archivist"])
+    with _browser(settings) as browser:
+        token = _sign_in(browser, "archivist")
+        placed = browser.post(
+            "/ui/retention/holds",
+            data={
+                "csrf_token": token,
+                "target_type": "student",
+                "target_id": pupil["id"],
+                "reason": "Суд",
+                "back": f"/ui/pupils/{pupil['id']}",
+            },
+        )
+        assert placed.status_code == 200 and "Запрет на уничтожение наложен" in placed.text
+        assert "Суд" in placed.text  # the card lists the pupil's holds
+        holds = browser.get("/ui/retention/holds").text
+        assert pupil["full_name"] in holds
+        hold_id = re.search(r"/ui/retention/holds/([^/]+)/release", holds).group(1)
+        refused = browser.post(
+            f"/ui/retention/holds/{hold_id}/release", data={"csrf_token": token, "reason": " "}
+        )
+        assert refused.status_code == 422 and "почему запрет снимается" in refused.text
+        assert "Суд" in browser.get("/ui/retention/holds").text  # still in force
+        released = browser.post(
+            f"/ui/retention/holds/{hold_id}/release", data={"csrf_token": token, "reason": "Решение суда"}
+        )
+        assert "Действующих запретов нет" in released.text and "Запрет на уничтожение снят" in released.text
+
+
+def test_a_mistyped_date_or_year_is_explained_on_the_same_page(
+    client: TestClient, settings: Settings
+) -> None:
+    make_user(client, "archivist", ["archivist"])
+    make_user(client, "deputy", ["deputy"])
+    with _browser(settings) as browser:
+        _sign_in(browser, "archivist")
+        r = browser.get("/ui/retention/due?as_of=31.02.2025")
+        assert r.status_code == 422 and "«31.02.2025» не распознана" in r.text and 'name="as_of"' in r.text
+    with _browser(settings) as browser:
+        _sign_in(browser, "deputy")
+        r = browser.get("/ui/records?academic_year=будущий")
+        assert 'role="alert"' in r.text and 'name="academic_year"' in r.text
+
+
+def test_the_administrator_sees_names_and_classes_but_no_documents(
+    client: TestClient, settings: Settings
+) -> None:
+    pupil = create_student(client, "Классов Пётр", "7Б")
+    make_user(client, "office-admin", ["admin"])
+    with _browser(settings) as browser:
+        _sign_in(browser, "office-admin")
+        assert "7Б" in browser.get("/ui/classes").text
+        page = browser.get("/ui/classes/7Б").text
+        assert "Классов Пётр" in page and f"/ui/pupils/{pupil['id']}" not in page
+        assert browser.get(f"/ui/pupils/{pupil['id']}").status_code == 403
+
+
+def test_uploading_a_rejected_file_again_says_so_and_keeps_the_details(
+    client: TestClient, settings: Settings
+) -> None:
+    pupil = create_student(client)
+    scan = jpeg_bytes()
+    doc = upload(client, pupil["id"], scan).json()
+    client.post(
+        f"/api/v1/documents/{doc['id']}/verification", json={"decision": "rejected", "reason": "Обрезан"}
+    )
+    make_user(client, "teacher", ["teacher"], class_names=["7Б"])
+    with _browser(settings) as browser:
+        token = _sign_in(browser, "teacher")
+        form = {
+            "csrf_token": token,
+            "title": "Диплом призёра",
+            "event": "Олимпиада «Знайка»",
+            "kind": "diploma",
+            "category": "olympiad_contest",
+        }
+        url = f"/ui/pupils/{pupil['id']}/upload"
+        r = browser.post(
+            url,
+            data={**form, "issued_on": "31.02.2026"},
+            files=[("file", ("новый.jpg", jpeg_bytes(color="white"), "image/jpeg"))],
+        )
+        assert r.status_code == 422
+        assert "новый.jpg</strong>: " in r.text and "дат" in r.text.lower()
+        # What was typed is still in the form.
+        assert 'value="Диплом призёра"' in r.text and 'value="Олимпиада «Знайка»"' in r.text
+        assert 'value="31.02.2026"' in r.text
+        r = browser.post(url, data=form, files=[("file", ("старый.jpg", scan, "image/jpeg"))])
+        assert "уже был загружен и отклонён (причина: Обрезан)" in r.text
+        assert client.get(f"/api/v1/documents/{doc['id']}").json()["status"] == "rejected"
