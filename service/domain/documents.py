@@ -86,6 +86,16 @@ class DocumentService:
     def size_limit(self, kind: DocumentKind) -> int:
         return self._settings.max_work_bytes if kind in FREE_FORM_KINDS else self._settings.max_scan_bytes
 
+    def check_size(self, kind: DocumentKind, size: int) -> None:
+        """Raises FileTooLarge over the limit for the document kind."""
+        limit = self.size_limit(kind)
+        if size > limit:
+            megabytes = f"{size / 1024 / 1024:.1f}".replace(".", ",")
+            raise FileTooLarge(
+                f"Файл слишком большой: {megabytes} МБ. "
+                f"Для этого вида документа допускается не более {limit // (1024 * 1024)} МБ."
+            )
+
     async def upload(
         self,
         *,
@@ -125,12 +135,7 @@ class DocumentService:
         fh.seek(0, 2)
         size = fh.tell()
         fh.seek(0)
-        limit = self.size_limit(metadata.kind)
-        if size > limit:
-            raise FileTooLarge(
-                f"Файл слишком большой: {size / 1024 / 1024:.1f} МБ. "
-                f"Для этого вида документа допускается не более {limit // (1024 * 1024)} МБ."
-            )
+        self.check_size(metadata.kind, size)
 
         def inspect() -> Inspection:
             # Decoding happens in a child process with memory and CPU limits (service.domain.sandbox).

@@ -24,7 +24,7 @@ import anyio
 from service.domain.documents import DocumentService, UploadOutcome
 from service.domain.filenames import safe_filename
 from service.domain.metadata import parse_document_metadata
-from service.errors import Conflict, FileTooLarge, InvalidInput, NotFound, StoreUnavailable
+from service.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
 from service.storage.objects import ObjectStore
 from service.storage.upload_sessions import UploadSessionRepository
 
@@ -84,12 +84,7 @@ class ResumableUploads:
         metadata = parse_document_metadata(fields, today=today)
         if size <= 0:
             raise InvalidInput("Файл пустой: выберите файл ещё раз.", field="size")
-        limit = self._documents.size_limit(metadata.kind)
-        if size > limit:
-            raise FileTooLarge(
-                f"Файл слишком большой: {size / 1024 / 1024:.1f} МБ. "
-                f"Для этого вида документа допускается не более {limit // (1024 * 1024)} МБ."
-            )
+        self._documents.check_size(metadata.kind, size)
         if sha256 is not None and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
             raise InvalidInput("Контрольная сумма SHA-256 — 64 шестнадцатеричных знака.", field="sha256")
         session = {
