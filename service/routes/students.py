@@ -6,13 +6,14 @@ from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.domain.access_log import AccessLog, client_ip
 from service.domain.acts import ActService
-from service.domain.documents import DocumentService
+from service.domain.documents import DocumentService, UploadOutcome
 from service.domain.metadata import parse_class_name
 from service.domain.principal import (
     Principal,
@@ -27,6 +28,38 @@ from service.domain.roles import Role
 from service.domain.students import StudentService
 from service.errors import Forbidden
 from service.schemas import DocumentRead, DocumentUpload, LeavingCreate, StudentCreate, StudentRead
+
+
+async def store_upload(
+    document_service: DocumentService,
+    access_log: AccessLog,
+    request: Request[Any, Any, Any],
+    upload: UploadFile | None,
+    fields: dict[str, str | None],
+    student_id: str,
+    principal: Principal,
+    today: date,
+) -> UploadOutcome:
+    """Store one uploaded file for a pupil the caller reaches, and log it when it is new (the API
+    and the upload page alike)."""
+    outcome = await document_service.upload(
+        school_id=principal.school_id,
+        student_id=student_id,
+        fields=fields,
+        fh=upload.file if upload is not None else None,
+        filename=upload.filename if upload is not None else None,
+        today=today,
+        uploaded_by=principal.user_id,
+    )
+    if outcome.created:
+        await access_log.record(
+            principal.school_id,
+            "upload",
+            student_id=student_id,
+            document_id=outcome.document.id,
+            ip=client_ip(request),
+        )
+    return outcome
 
 
 class StudentController(Controller):
@@ -99,29 +132,14 @@ class StudentController(Controller):
         """Store a scan or a creative work; 201 when new, 200 when the same bytes were already stored.
 
         A new document is ``pending`` until the deputy verifies it."""
-        upload = data.file
         try:
             ensure_staff_reach(principal, await student_service.get(tenant_id, student_id))
-            outcome = await document_service.upload(
-                school_id=tenant_id,
-                student_id=student_id,
-                fields=data.fields(),
-                fh=upload.file if upload is not None else None,
-                filename=upload.filename if upload is not None else None,
-                today=today,
-                uploaded_by=principal.user_id,
+            outcome = await store_upload(
+                document_service, access_log, request, data.file, data.fields(), student_id, principal, today
             )
         finally:
-            if upload is not None:
-                await upload.close()
-        if outcome.created:
-            await access_log.record(
-                tenant_id,
-                "upload",
-                student_id=student_id,
-                document_id=outcome.document.id,
-                ip=client_ip(request),
-            )
+            if data.file is not None:
+                await data.file.close()
         return Response(
             DocumentRead.of(outcome.document),
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,

@@ -38,6 +38,7 @@ from service.models import Document
 from service.routes.access_log import access_log_entries
 from service.routes.documents import readable_document
 from service.routes.portfolios import PortfolioFilters, bundle_stream, job_view, portfolio_stream
+from service.routes.students import store_upload
 from service.schemas import DocumentUpload
 from service.ui.rendering import page
 
@@ -301,28 +302,14 @@ async def upload(
         name = f.filename or "без имени"
         fields = {**common, "title": common["title"] or PurePath(name).stem or name}
         try:
-            outcome = await document_service.upload(
-                school_id=tenant_id,
-                student_id=pupil.id,
-                fields=fields,
-                fh=f.file,
-                filename=f.filename,
-                today=today,
-                uploaded_by=principal.user_id,
+            outcome = await store_upload(
+                document_service, access_log, request, f, fields, pupil.id, principal, today
             )
         except ArchiveError as e:
             outcomes.append({"filename": name, "ok": False, "message": e.message})
             continue
         finally:
             await f.close()
-        if outcome.created:
-            await access_log.record(
-                tenant_id,
-                "upload",
-                student_id=pupil.id,
-                document_id=outcome.document.id,
-                ip=client_ip(request),
-            )
         outcomes.append({"filename": name, **_outcome_text(outcome.created, outcome.document)})
     if not files:
         outcomes.append({"filename": "—", "ok": False, "message": "Не выбран ни один файл."})
