@@ -16,11 +16,12 @@ from importlib.resources import files
 import typst
 from PIL import Image
 
+from service.domain.documents import DocumentService, UploadOutcome
 from service.domain.students import StudentService
 from service.lifespan import Stores
 from service.settings import Settings
 from service.storage.mongo import StudentRepository
-from service.wiring import make_account_service, make_document_service
+from service.wiring import make_account_service, make_document_service, make_retention_service
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,23 @@ def demo_accounts_text() -> str:
     return "\n".join(lines)
 
 
+# A pupil who left long ago, so the archivist's due list and act have something to show.
+DEMO_GRADUATE = ("Выпускникова Ольга Николаевна", "11А")
+DEMO_GRADUATE_AWARD = DemoAward(
+    "Грамота",
+    "за победу в школьном конкурсе проектов «Моя малая родина»",
+    "Гимназия № 1 (демонстрационная)",
+    date(2018, 12, 14),
+    "gramota",
+    "research_project",
+    "Конкурс проектов «Моя малая родина»",
+    "school",
+    "winner",
+    "jpeg",
+)
+DEMO_GRADUATE_LEFT = {"left_on": "2019-06-30", "order_number": "45-у (демо)"}
+
+
 async def seed_demo(*, settings: Settings, stores: Stores, today: date) -> bool:
     """Create the demo school's pupils, documents and accounts unless the school has pupils."""
     students_repo = StudentRepository(stores.db)
@@ -163,27 +181,9 @@ async def seed_demo(*, settings: Settings, stores: Stores, today: date) -> bool:
         )
         pupil_ids.append(student.id)
         for award in DEMO_AWARDS[: 1 + index % len(DEMO_AWARDS)] if index % 2 else DEMO_AWARDS:
-            content, filename = render_award(award, name, class_name)
-            with tempfile.TemporaryFile() as fh:
-                fh.write(content)
-                outcome = await documents.upload(
-                    school_id=settings.school_id,
-                    student_id=student.id,
-                    fields={
-                        "kind": award.kind,
-                        "title": f"{award.heading}: {award.event}",
-                        "category": award.category,
-                        "issued_on": award.issued_on.isoformat(),
-                        "issuer": award.issuer,
-                        "event": award.event,
-                        "event_level": award.event_level,
-                        "result": award.result,
-                    },
-                    fh=fh,
-                    filename=filename,
-                    today=today,
-                )
-                stored.append(outcome.document.id)
+            outcome = await _upload_award(settings, documents, student.id, award, name, class_name, today)
+            stored.append(outcome.document.id)
+    await _seed_graduate(settings, stores, students, documents, today)
     for account in DEMO_ACCOUNTS:
         await accounts.ensure_account(
             settings.school_id,
@@ -201,5 +201,49 @@ async def seed_demo(*, settings: Settings, stores: Stores, today: date) -> bool:
             await documents.decide(
                 settings.school_id, document_id, decision="verified", reason=None, by=deputy or "demo"
             )
-    log.info("demo school seeded: %d pupils, %d accounts", len(DEMO_PUPILS), len(DEMO_ACCOUNTS))
+    log.info("demo school seeded: %d pupils, %d accounts", len(DEMO_PUPILS) + 1, len(DEMO_ACCOUNTS))
     return True
+
+
+async def _upload_award(
+    settings: Settings,
+    documents: DocumentService,
+    student_id: str,
+    award: DemoAward,
+    name: str,
+    class_name: str,
+    today: date,
+) -> UploadOutcome:
+    content, filename = render_award(award, name, class_name)
+    with tempfile.TemporaryFile() as fh:
+        fh.write(content)
+        return await documents.upload(
+            school_id=settings.school_id,
+            student_id=student_id,
+            fields={
+                "kind": award.kind,
+                "title": f"{award.heading}: {award.event}",
+                "category": award.category,
+                "issued_on": award.issued_on.isoformat(),
+                "issuer": award.issuer,
+                "event": award.event,
+                "event_level": award.event_level,
+                "result": award.result,
+            },
+            fh=fh,
+            filename=filename,
+            today=today,
+        )
+
+
+async def _seed_graduate(
+    settings: Settings, stores: Stores, students: StudentService, documents: DocumentService, today: date
+) -> None:
+    name, class_name = DEMO_GRADUATE
+    student = await students.create(
+        settings.school_id, {"full_name": name, "class_name": class_name}, today=today
+    )
+    await _upload_award(settings, documents, student.id, DEMO_GRADUATE_AWARD, name, class_name, today)
+    await make_retention_service(stores).record_leaving(
+        settings.school_id, student.id, DEMO_GRADUATE_LEFT, today=today
+    )
