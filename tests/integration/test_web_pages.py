@@ -306,3 +306,21 @@ def test_uploading_a_rejected_file_again_says_so_and_keeps_the_details(
         r = browser.post(url, data=form, files=[("file", ("старый.jpg", scan, "image/jpeg"))])
         assert "уже был загружен и отклонён (причина: Обрезан)" in r.text
         assert client.get(f"/api/v1/documents/{doc['id']}").json()["status"] == "rejected"
+
+
+def test_a_pupil_goes_straight_to_their_own_verified_documents(
+    client: TestClient, settings: Settings
+) -> None:
+    own = create_student(client, "Самостоятельная Ева", "7Б")
+    other = create_student(client, "Соседова Инна", "7Б")
+    shown = upload(client, own["id"], jpeg_bytes(), title="Диплом за проект").json()
+    client.post(f"/api/v1/documents/{shown['id']}/verification", json={"decision": "verified"})
+    upload(client, own["id"], jpeg_bytes(color="white"), title="Ещё на проверке")
+    make_user(client, "eva", ["pupil"], student_ids=[own["id"]])
+    with _browser(settings) as browser:
+        r = browser.post("/ui/sign-in", data={"login": "eva", "password": PASSWORD, "next": "/ui/"})
+        assert str(r.url).endswith(f"/ui/pupils/{own['id']}")
+        assert "Диплом за проект" in r.text and "Ещё на проверке" not in r.text
+        assert "Мои документы" in r.text and "обучающийся" in r.text  # the menu and the role
+        assert browser.get(f"/ui/pupils/{other['id']}").status_code == 404
+        assert browser.get(f"/ui/pupils/{own['id']}/access-log").status_code == 403
