@@ -283,7 +283,8 @@ async def execute_confirm(
     await act_service.check_executable(tenant_id, act_id)
     act = await act_service.get(tenant_id, act_id)
     names = await act_service.student_names(tenant_id, act)
-    return page(request, "execute.html", act=act, names=names)
+    cases = {r["case_id"]: f"{r['index']} {r['title']}" for r in act["rows"]}
+    return page(request, "execute.html", act=act, names=names, cases=cases)
 
 
 @post("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteAct", include_in_schema=False)
