@@ -10,6 +10,7 @@ metadata that points at nothing.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -90,7 +91,8 @@ class DocumentService:
         """Raises FileTooLarge over the limit for the document kind."""
         limit = self.size_limit(kind)
         if size > limit:
-            megabytes = f"{size / 1024 / 1024:.1f}".replace(".", ",")
+            # Rounded up, so a file one byte over 1024 МБ does not read as "1024,0 МБ".
+            megabytes = f"{math.ceil(size * 10 / (1024 * 1024)) / 10:.1f}".replace(".", ",")
             raise FileTooLarge(
                 f"Файл слишком большой: {megabytes} МБ. "
                 f"Для этого вида документа допускается не более {limit // (1024 * 1024)} МБ."
@@ -121,6 +123,13 @@ class DocumentService:
             raise Conflict(
                 "Согласие на обработку персональных данных обучающегося отозвано "
                 f"{student.consent_withdrawn_on:%d.%m.%Y}: новые документы не принимаются."
+            )
+        if student.left_on is not None:
+            # The pupil's cases closed on leaving and their clocks run from it: a document added
+            # now could be due for destruction the day it arrives.
+            raise Conflict(
+                f"Обучающийся выбыл {student.left_on:%d.%m.%Y}: его дело закрыто, новые документы "
+                "не принимаются."
             )
         metadata = parse_document_metadata(fields, today=today)
         application_id = None

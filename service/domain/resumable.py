@@ -82,7 +82,9 @@ class ResumableUploads:
     ) -> dict[str, Any]:
         """Check what can be checked before any byte arrives: the details and the size."""
         metadata = parse_document_metadata(fields, today=today)
-        if size <= 0:
+        if size < 0:
+            raise InvalidInput("Размер файла указан неверно.", field="size")
+        if size == 0:
             raise InvalidInput("Файл пустой: выберите файл ещё раз.", field="size")
         self._documents.check_size(metadata.kind, size)
         if sha256 is not None and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
@@ -190,6 +192,12 @@ class ResumableUploads:
 
     async def discard(self, session: dict[str, Any]) -> None:
         await discard_upload(self._sessions, self._objects, session)
+
+    async def abandon(self, session: dict[str, Any]) -> None:
+        """The user's cancel: refused while the file is being joined and stored."""
+        if session.get("state") != "open":
+            raise Conflict("Загрузка уже завершается: отменить её нельзя. Обновите страницу через минуту.")
+        await self.discard(session)
 
 
 async def discard_upload(

@@ -450,13 +450,14 @@ class RetentionService:
         self, school_id: str, hold_id: str, fields: Mapping[str, str | None]
     ) -> dict[str, Any]:
         released_by = clean_text(fields.get("released_by"), "released_by", required=True, max_len=200)
+        reason = clean_text(fields.get("reason"), "reason", required=True)
         hold = await self._holds.release(
             school_id,
             hold_id,
             {
                 "released_at": utcnow(),
                 "released_by": released_by,
-                "release_reason": clean_text(fields.get("reason"), "reason"),
+                "release_reason": reason,
             },
         )
         if hold is None:

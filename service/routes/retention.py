@@ -124,8 +124,14 @@ def hold_view(hold: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in hold.items() if k not in ("_id", "school_id")}, "id": hold["_id"]}
 
 
-def _hold_details(hold: dict[str, Any]) -> dict[str, Any]:
-    return {"hold_id": hold["_id"], "target_type": hold["target_type"], "target_id": hold["target_id"]}
+def _hold_details(hold: dict[str, Any], name_field: str) -> dict[str, Any]:
+    # The log's actor is the signed-in account; the name typed on the form is kept beside it.
+    return {
+        "hold_id": hold["_id"],
+        "target_type": hold["target_type"],
+        "target_id": hold["target_id"],
+        name_field: hold.get(name_field),
+    }
 
 
 async def place_hold_logged(
@@ -138,7 +144,7 @@ async def place_hold_logged(
     """Place a hold and write it to the access log (for the API and the holds page alike)."""
     hold = await retention_service.place_hold(tenant_id, fields)
     await access_log.record(
-        tenant_id, "hold_place", ip=client_ip(request), actor=hold["placed_by"], details=_hold_details(hold)
+        tenant_id, "hold_place", ip=client_ip(request), details=_hold_details(hold, "placed_by")
     )
     return hold
 
@@ -153,11 +159,7 @@ async def release_hold_logged(
 ) -> dict[str, Any]:
     hold = await retention_service.release_hold(tenant_id, hold_id, fields)
     await access_log.record(
-        tenant_id,
-        "hold_release",
-        ip=client_ip(request),
-        actor=hold.get("released_by"),
-        details=_hold_details(hold),
+        tenant_id, "hold_release", ip=client_ip(request), details=_hold_details(hold, "released_by")
     )
     return hold
 

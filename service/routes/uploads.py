@@ -15,6 +15,7 @@ from service.domain.access_log import AccessLog, client_ip
 from service.domain.principal import Principal, ensure_staff_reach
 from service.domain.resumable import ResumableUploads, session_view
 from service.domain.students import StudentService
+from service.errors import NotFound
 from service.routes.documents import DocumentEdit
 from service.schemas import DocumentRead
 
@@ -99,7 +100,13 @@ class UploadController(Controller):
         request: Request[Any, Any, Any],
     ) -> dict[str, Any]:
         """The raw bytes of part ``number`` (from 1); sending a part again replaces it."""
-        session = await resumable_uploads.get(tenant_id, upload_id, by=principal.user_id)
+        try:
+            session = await resumable_uploads.get(tenant_id, upload_id, by=principal.user_id)
+        except NotFound:
+            # Read the refused body first: a client cut off mid-send sees a reset, not the answer.
+            async for _ in request.stream():
+                pass
+            raise
         return session_view(await resumable_uploads.put_part(session, number, request.stream()))
 
     @post(
@@ -145,5 +152,5 @@ class UploadController(Controller):
         resumable_uploads: Uploads,
     ) -> Response[None]:
         session = await resumable_uploads.get(tenant_id, upload_id, by=principal.user_id)
-        await resumable_uploads.discard(session)
+        await resumable_uploads.abandon(session)
         return Response(None, status_code=HTTP_204_NO_CONTENT)

@@ -74,7 +74,7 @@
         xhr.onload = () => {
           const earlier = xhr.status === 200 ? JSON.parse(xhr.responseText || "{}") : {};
           if (earlier.status === "rejected") {
-            status.className = "reason";
+            status.className = "status reason";
             status.textContent = "Этот же файл уже был загружен и отклонён" +
               (earlier.rejection_reason ? " (причина: " + earlier.rejection_reason + ")" : "") +
               ". Загрузите исправленный скан.";
@@ -82,18 +82,18 @@
             bar.value = 0;
           } else if (xhr.status === 201 || xhr.status === 200) {
             bar.value = 100;
-            status.className = "done";
+            status.className = "status done";
             status.textContent = xhr.status === 201 ? "Принят, ожидает проверки." : "Такой файл уже был загружен ранее.";
             li.classList.add("ok");
           } else {
-            status.className = "reason";
+            status.className = "status reason";
             status.textContent = problemText(xhr);
             li.classList.add("bad");
             bar.value = 0;
           }
           resolve();
         };
-        xhr.onerror = () => { status.className = "reason"; status.textContent = problemText(xhr); li.classList.add("bad"); resolve(); };
+        xhr.onerror = () => { status.className = "status reason"; status.textContent = problemText(xhr); li.classList.add("bad"); resolve(); };
         xhr.send(data);
       });
     }
@@ -104,7 +104,7 @@
       const bar = li.querySelector("progress");
       const status = li.querySelector(".status");
       const headers = { "X-CSRF-Token": csrf(), Accept: "application/json" };
-      const fail = (text) => { status.className = "reason"; status.textContent = text; li.classList.add("bad"); };
+      const fail = (text) => { status.className = "status reason"; status.textContent = text; li.classList.add("bad"); };
       const memo = "upload:" + form.dataset.resumable + ":" + file.name + ":" + file.size + ":" + file.lastModified;
       let session = null;
       const saved = window.localStorage.getItem(memo);
@@ -147,7 +147,8 @@
         }
         if (!ok) {
           fail("Связь прервалась на части " + n + " из " + session.part_count +
-               ". Выберите этот же файл и нажмите «Загрузить» ещё раз: загрузка продолжится с этого места.");
+               ". Нажмите «Загрузить» ещё раз (после перезагрузки страницы — выбрав этот же файл): " +
+               "загрузка продолжится с этого места.");
           return;
         }
         sent += blob.size;
@@ -158,7 +159,7 @@
       if (done.status !== 409 && done.status !== 503) window.localStorage.removeItem(memo);
       if (done.status === 201 || done.status === 200) {
         bar.value = 100;
-        status.className = "done";
+        status.className = "status done";
         status.textContent = done.status === 201 ? "Принят, ожидает проверки." : "Такой файл уже был загружен ранее.";
         li.classList.add("ok");
       } else {
@@ -171,12 +172,16 @@
       e.preventDefault();
       const button = form.querySelector('button[type="submit"]');
       button.disabled = true;
+      render();  // every try starts with fresh bars and no old verdicts
       const items = Array.from(list.children);
+      try {
       for (let i = 0; i < picked.length; i++) {
         const large = picked[i].size >= Number(form.dataset.resumableFrom || Infinity);
         await (large ? sendResumable(picked[i], items[i]) : sendOne(picked[i], items[i]));
       }
-      button.disabled = false;
+      } finally {
+        button.disabled = false;
+      }
       let summary = document.getElementById("upload-summary");
       if (!summary) {
         summary = document.createElement("p");

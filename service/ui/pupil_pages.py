@@ -152,6 +152,7 @@ async def pupil_card(
         may_see_log=principal.has(Role.PARENT, Role.DEPUTY, Role.ARCHIVIST),
         may_hold=principal.has(Role.ARCHIVIST),
         holds=holds,
+        titles={d.id: d.metadata.title for d in documents},
     )
 
 
@@ -163,23 +164,45 @@ async def document_page(
     tenant_id: NamedDependency[str],
     document_service: NamedDependency[DocumentService],
     student_service: NamedDependency[StudentService],
+    retention_service: NamedDependency[RetentionService],
 ) -> Template:
+    return await render_document(
+        request, principal, tenant_id, document_id, document_service, student_service, retention_service
+    )
+
+
+async def render_document(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    tenant_id: str,
+    document_id: str,
+    document_service: DocumentService,
+    student_service: StudentService,
+    retention_service: RetentionService,
+    *,
+    error: str | None = None,
+) -> Template:
+    """One document; with ``error``, the message of a decision just refused on it."""
     document, pupil = await readable_document(
         principal, tenant_id, document_id, document_service, student_service
     )
     family = not sees_unverified(principal, pupil)
     if family and document.status != "verified":
         raise NotFound("Документ не найден.")
+    archivist = principal.has(Role.ARCHIVIST)
     return page(
         request,
         "document.html",
+        409 if error else 200,
         d=document,
         pupil=pupil,
         preview=preview_of(document),
         is_family=family,
         may_verify=principal.has(Role.DEPUTY),
-        may_hold=principal.has(Role.ARCHIVIST),
+        may_hold=archivist,
+        holds=await retention_service.holds_on(document) if archivist else [],
         back=f"/ui/documents/{document.id}",
+        error=error,
     )
 
 

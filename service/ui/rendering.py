@@ -57,6 +57,16 @@ def size_ru(n: int | None) -> str:
     return str(n)  # pragma: no cover
 
 
+def plural_ru(n: int, one: str, few: str, many: str) -> str:
+    """1 документ, 2 документа, 5 документов (11–14: документов)."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
 def _title(table: dict[Any, str], value: object) -> str:
     if value is None:
         return ""
@@ -69,6 +79,7 @@ def _title(table: dict[Any, str], value: object) -> str:
 FILTERS = {
     "ru_date": ru_date,
     "size_ru": size_ru,
+    "plural": plural_ru,
     "status_ru": lambda v: STATUS_TITLES_RU.get(str(v), str(v)),
     "category_ru": lambda v: _title(CATEGORY_TITLES_RU, v),
     "level_ru": lambda v: _title(LEVEL_TITLES_RU, v),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -18,7 +18,7 @@ from service.domain.documents import DocumentService
 from service.domain.principal import Principal
 from service.domain.retention_service import DueCase, RetentionService, due_case_view
 from service.domain.roles import Role
-from service.errors import InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.routes.retention import _as_of, place_hold_logged, release_hold_logged
 from service.ui.rendering import page, see_other
 from service.ui.session_pages import FormData, local_path
@@ -46,6 +46,12 @@ DUE_BLOCKS = [
     ("needs_decision", "Ждут решения «надобность миновала»"),
     ("on_hold", "Под запретом на уничтожение"),
 ]
+SKIP_REASONS_RU = {
+    "on_hold": "под запретом на уничтожение",
+    "not_due": "срок хранения ещё не истёк",
+    "changed_since_draft": "документ изменился после составления акта",
+    "not_in_this_act": "уничтожен по другому акту",
+}
 TARGETS_RU = {"student": "все документы обучающегося", "document": "документ", "case": "дело"}
 
 
@@ -232,14 +238,37 @@ async def act_page(
     today: NamedDependency[date],
     act_service: NamedDependency[ActService],
 ) -> Template:
+    return await _act_page(request, principal, tenant_id, today, act_service, act_id)
+
+
+async def _act_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    tenant_id: str,
+    today: date,
+    act_service: ActService,
+    act_id: str,
+    *,
+    error: str | None = None,
+) -> Template:
+    """The act; with ``error``, what was refused just now, next to the form that sent it."""
+    act = await act_service.get(tenant_id, act_id)
+    titles = {i["document_id"]: i["title"] for i in act["items"]}
+    skipped = [
+        (titles.get(s["document_id"], s["document_id"]), SKIP_REASONS_RU.get(s["reason"], s["reason"]))
+        for s in (act.get("execution") or {}).get("skipped", [])
+    ]
     return page(
         request,
         "act.html",
-        act=await act_service.get(tenant_id, act_id),
+        422 if error else 200,
+        act=act,
         statuses=ACT_STATUSES_RU,
         today=today,
+        skipped=skipped,
         may_approve=principal.has(Role.DIRECTOR),
         may_execute=principal.has(Role.ARCHIVIST),
+        error=error,
     )
 
 
@@ -259,16 +288,22 @@ async def draft_act(
 
 @post("/ui/acts/{act_id:str}/approve", operation_id="uiApproveAct", include_in_schema=False)
 async def approve_act(
+    request: Request[Any, Any, Any],
     act_id: FromPath[str],
     data: FormData,
+    principal: NamedDependency[Principal],
     tenant_id: NamedDependency[str],
     today: NamedDependency[date],
     act_service: NamedDependency[ActService],
-) -> Redirect:
-    fields = {
-        k: data.get(k) or None for k in ("approved_by", "protocol_number", "protocol_date", "approved_on")
-    }
-    await act_service.approve(tenant_id, act_id, fields, today=today)
+) -> Response[Any]:
+    # The approver is the director signed in, not a name typed on the form.
+    fields = {k: data.get(k) or None for k in ("protocol_number", "protocol_date", "approved_on")}
+    try:
+        await act_service.approve(
+            tenant_id, act_id, {**fields, "approved_by": principal.display_name}, today=today
+        )
+    except (InvalidInput, Conflict) as e:
+        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
     return see_other(f"/ui/acts/{act_id}?done=act_approved")
 
 
@@ -278,26 +313,50 @@ async def execute_confirm(
     act_id: FromPath[str],
     tenant_id: NamedDependency[str],
     act_service: NamedDependency[ActService],
+    document_service: NamedDependency[DocumentService],
+    retention_service: NamedDependency[RetentionService],
 ) -> Template:
-    """Names every document that will be destroyed before the archivist confirms."""
+    """Names every document that will be destroyed, and those a hold placed since will keep."""
     await act_service.check_executable(tenant_id, act_id)
     act = await act_service.get(tenant_id, act_id)
     names = await act_service.student_names(tenant_id, act)
     cases = {r["case_id"]: f"{r['index']} {r['title']}" for r in act["rows"]}
-    return page(request, "execute.html", act=act, names=names, cases=cases)
+    held_filter = await retention_service.held_filter(tenant_id)
+    doomed, held = [], []
+    for item in act["items"]:
+        try:
+            document = await document_service.get(tenant_id, item["document_id"])
+        except NotFound:
+            continue  # already destroyed by an interrupted run
+        (held if held_filter(document) else doomed).append(item)
+    return page(
+        request,
+        "execute.html",
+        act=act,
+        names=names,
+        cases=cases,
+        doomed=doomed,
+        held=held,
+        doomed_bytes=sum(i["size"] for i in doomed),
+    )
 
 
 @post("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteAct", include_in_schema=False)
 async def execute_act(
+    request: Request[Any, Any, Any],
     act_id: FromPath[str],
     data: FormData,
+    principal: NamedDependency[Principal],
     tenant_id: NamedDependency[str],
     today: NamedDependency[date],
     act_service: NamedDependency[ActService],
-) -> Redirect:
+) -> Response[Any]:
     if data.get("confirm") != "yes":
         raise InvalidInput(
             "Подтвердите уничтожение: отметьте флажок под списком документов.", field="confirm"
         )
-    await act_service.execute(tenant_id, act_id, executed_by=data.get("executed_by") or None, today=today)
+    try:
+        await act_service.execute(tenant_id, act_id, executed_by=principal.display_name, today=today)
+    except Conflict as e:
+        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
     return see_other(f"/ui/acts/{act_id}?done=act_executed")

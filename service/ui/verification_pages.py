@@ -12,9 +12,10 @@ from litestar.response import Template
 from service.domain.access_log import AccessLog
 from service.domain.documents import DocumentService
 from service.domain.principal import Principal
+from service.domain.retention_service import RetentionService
 from service.domain.students import StudentService
 from service.errors import Conflict, InvalidInput
-from service.ui.pupil_pages import preview_of
+from service.ui.pupil_pages import preview_of, render_document
 from service.ui.rendering import page, see_other
 from service.ui.session_pages import FormData, local_path
 
@@ -78,6 +79,7 @@ async def decide(
     tenant_id: NamedDependency[str],
     document_service: NamedDependency[DocumentService],
     student_service: NamedDependency[StudentService],
+    retention_service: NamedDependency[RetentionService],
     access_log: NamedDependency[AccessLog],
 ) -> Response[Any]:
     """A refused decision (no reason, a stale page) shows the queue again with the message next to
@@ -92,7 +94,20 @@ async def decide(
             by=principal.user_id,
             seen_status=data.get("seen_status") or None,
         )
-    except (InvalidInput, Conflict) as e:
+    except Conflict as e:
+        # Decided meanwhile (another tab, the Back button): show that document and its decision,
+        # never the next one with this form's reason still typed in.
+        return await render_document(
+            request,
+            principal,
+            tenant_id,
+            document_id,
+            document_service,
+            student_service,
+            retention_service,
+            error=e.message,
+        )
+    except InvalidInput as e:
         if back != "/ui/verification":
             raise
         return await _queue_page(

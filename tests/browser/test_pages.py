@@ -98,6 +98,11 @@ def test_teacher_uploads_three_files_and_sees_why_one_is_refused(live: Live, pag
     assert page.locator("#file-list progress").nth(0).get_attribute("value") == "100"
     assert "принято 2 из 3" in page.inner_text("[data-testid=upload-summary]")
     pages.check(page, "upload-done")
+    # Pressing «Загрузить» again sends the same files again: nothing new, the bad one refused again.
+    page.click("#upload-button")
+    page.wait_for_function("() => !document.querySelector('#upload-button').disabled")
+    assert "уже был загружен" in page.inner_text("#file-list li:nth-child(1)")
+    assert page.locator("#file-list .reason").count() == 1 and not page.script_errors  # type: ignore[attr-defined]
 
     # The card shows both as thumbnails with their status; the bad one was never stored.
     page.click(f"text={pupil['full_name']}")
@@ -353,7 +358,7 @@ def test_archivist_drafts_director_approves_archivist_executes_an_act(live: Live
     archivist.goto(act_url)
     archivist.click("#execute-link")
     confirm = archivist.inner_text("main")
-    assert "Будут безвозвратно уничтожены 2 документов" in confirm
+    assert "Будут безвозвратно уничтожены: 2 документа" in confirm
     assert "Диплом" in confirm and "Грамота" in confirm and pupil["full_name"] in confirm
     assert "Сертификат" not in confirm
     pages.check(archivist, "execute-confirm")

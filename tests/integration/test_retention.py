@@ -263,14 +263,15 @@ def test_hold_wins_over_an_approved_act(app_client: TestClient, clock: Clock) ->
     assert app_client.get(f"/api/v1/documents/{doc['id']}/content").status_code == 200
     # While held, no act can take it; released, it goes into the next act.
     assert app_client.post(f"{R}/acts", json={}).status_code == 422
-    released = app_client.post(f"{R}/holds/{hold.json()['id']}/release", json={"released_by": "Директор"})
-    assert released.status_code == 200
-    assert (
-        app_client.post(
-            f"{R}/holds/{hold.json()['id']}/release", json={"released_by": "Директор"}
-        ).status_code
-        == 409
-    )
+    release = f"{R}/holds/{hold.json()['id']}/release"
+    # The reason for lifting a hold is part of the record: without one nothing changes.
+    for blank in [{"released_by": "Директор"}, {"released_by": "Директор", "reason": "   "}]:
+        assert app_client.post(release, json=blank).status_code == 422
+    assert app_client.post(f"{R}/acts", json={}).status_code == 422  # still held
+    reason = {"released_by": "Директор", "reason": "Проверка завершена"}
+    released = app_client.post(release, json=reason)
+    assert released.status_code == 200 and released.json()["release_reason"] == "Проверка завершена"
+    assert app_client.post(release, json=reason).status_code == 409
     assert app_client.post(f"{R}/acts", json={}).json()["total_items"] == 1
 
 

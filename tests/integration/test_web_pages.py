@@ -194,8 +194,13 @@ def test_a_decision_from_a_stale_page_does_not_overwrite_a_newer_one(
         client.post(
             f"/api/v1/documents/{doc['id']}/verification", json={"decision": "rejected", "reason": "Скан"}
         )
-        r = browser.post(f"/ui/documents/{doc['id']}/verification", data={**form, "decision": "verified"})
-        assert r.status_code == 422 and "уже принято решение" in r.text and "отклонён" in r.text
+        second = upload(client, pupil["id"], jpeg_bytes(color="gray")).json()  # next in the queue
+        r = browser.post(
+            f"/ui/documents/{doc['id']}/verification", data={**form, "decision": "verified", "reason": "x"}
+        )
+        # The decided document is shown with its decision, not the next one with a form to press.
+        assert r.status_code == 409 and "уже принято решение" in r.text and "отклонён" in r.text
+        assert 'id="verify-button"' not in r.text and second["id"] not in r.text
         after = client.get(f"/api/v1/documents/{doc['id']}").json()
         assert after["status"] == "rejected" and after["rejection_reason"] == "Скан"
 
