@@ -16,8 +16,9 @@ from service.problems import API_EXCEPTION_HANDLERS
 from service.settings import Settings
 from service.ui.errors import for_pages
 from service.ui.rendering import template_config
-from tests.conftest import PASSWORD, create_student, make_user, upload
+from tests.conftest import PASSWORD, Clock, create_student, make_user, upload
 from tests.helpers import jpeg_bytes
+from tests.integration.test_retention import R, _due_act
 
 HTML = {"Accept": "text/html"}
 
@@ -329,3 +330,55 @@ def test_a_pupil_goes_straight_to_their_own_verified_documents(
         assert "Мои документы" in r.text and "обучающийся" in r.text  # the menu and the role
         assert browser.get(f"/ui/pupils/{other['id']}").status_code == 404
         assert browser.get(f"/ui/pupils/{own['id']}/access-log").status_code == 403
+
+
+def test_the_act_pages_take_names_from_the_session_and_say_what_a_hold_kept(
+    app_client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    act, pupil, _ = _due_act(app_client, clock)
+    make_user(app_client, "director", ["director"], display_name="Директор Настоящий")
+    make_user(app_client, "archivist", ["archivist"], display_name="Архивист Настоящий")
+    app = create_app(settings, sweep_at_start=False, clock=clock)
+    with TestClient(app) as director:
+        token = _sign_in(director, "director")
+        r = director.post(
+            f"/ui/acts/{act['id']}/approve",
+            data={
+                "csrf_token": token,
+                "approved_by": "Кто угодно",
+                "protocol_number": "7",
+                "protocol_date": "01.01.2020",
+            },
+        )
+        # Refused on the act page itself, with the form still there.
+        assert r.status_code == 422 and 'id="act-error"' in r.text and 'id="approve-act"' in r.text
+        r = director.post(
+            f"/ui/acts/{act['id']}/approve",
+            data={
+                "csrf_token": token,
+                "approved_by": "Кто угодно",
+                "protocol_number": "7",
+                "protocol_date": "03.02.2025",
+            },
+        )
+        assert "Акт утверждён" in r.text
+    approval = app_client.get(f"{R}/acts/{act['id']}").json()["approval"]
+    assert approval["approved_by"] == "Директор Настоящий"
+    # A hold placed after approval: the confirmation leaves the document out and the act says why.
+    doc = pupil["doc"]
+    app_client.post(
+        f"{R}/holds",
+        json={"target_type": "document", "target_id": doc["id"], "reason": "Жалоба", "placed_by": "Архив"},
+    )
+    with TestClient(app) as archivist:
+        token = _sign_in(archivist, "archivist")
+        confirm = archivist.get(f"/ui/acts/{act['id']}/execute").text
+        assert "уничтожены: 1 документ " in confirm and "будут пропущены" in confirm
+        r = archivist.post(
+            f"/ui/acts/{act['id']}/execute",
+            data={"csrf_token": token, "confirm": "yes", "executed_by": "Подставной"},
+        )
+        assert "Акт исполнен" in r.text and "под запретом на уничтожение" in r.text
+    execution = app_client.get(f"{R}/acts/{act['id']}").json()["execution"]
+    assert execution["executed_by"] == "Архивист Настоящий"
+    assert [s["document_id"] for s in execution["skipped"]] == [doc["id"]]
