@@ -149,6 +149,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "uiAct": frozenset({R, DIR}),
     "uiDraftAct": frozenset({R}),
     "uiApproveAct": frozenset({DIR}),
+    "uiCancelAct": frozenset({R, DIR}),
     "uiExecuteConfirm": frozenset({R}),
     "uiExecuteAct": frozenset({R}),
     "uiRecords": frozenset({T, D}),

@@ -307,6 +307,26 @@ async def approve_act(
     return see_other(f"/ui/acts/{act_id}?done=act_approved")
 
 
+@post("/ui/acts/{act_id:str}/cancel", operation_id="uiCancelAct", include_in_schema=False)
+async def cancel_act(
+    request: Request[Any, Any, Any],
+    act_id: FromPath[str],
+    data: FormData,
+    principal: NamedDependency[Principal],
+    tenant_id: NamedDependency[str],
+    today: NamedDependency[date],
+    act_service: NamedDependency[ActService],
+) -> Response[Any]:
+    """A draft or an approved act, before execution; its documents may go into a later act."""
+    try:
+        await act_service.cancel(
+            tenant_id, act_id, {"cancelled_by": principal.display_name, "reason": data.get("reason")}
+        )
+    except (InvalidInput, Conflict) as e:
+        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
+    return see_other(f"/ui/acts/{act_id}?done=act_cancelled")
+
+
 @get("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteConfirm", include_in_schema=False)
 async def execute_confirm(
     request: Request[Any, Any, Any],

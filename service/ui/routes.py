@@ -29,6 +29,7 @@ UI_ROUTES = [
     retention_pages.act_page,
     retention_pages.draft_act,
     retention_pages.approve_act,
+    retention_pages.cancel_act,
     retention_pages.execute_confirm,
     retention_pages.execute_act,
     records_pages.records,

@@ -382,3 +382,24 @@ def test_the_act_pages_take_names_from_the_session_and_say_what_a_hold_kept(
     execution = app_client.get(f"{R}/acts/{act['id']}").json()["execution"]
     assert execution["executed_by"] == "Архивист Настоящий"
     assert [s["document_id"] for s in execution["skipped"]] == [doc["id"]]
+
+
+def test_an_act_can_be_cancelled_from_its_page_with_a_reason(
+    app_client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    act, _, _ = _due_act(app_client, clock)
+    make_user(app_client, "archivist", ["archivist"], display_name="Архивист Настоящий")
+    with TestClient(create_app(settings, sweep_at_start=False, clock=clock)) as archivist:
+        token = _sign_in(archivist, "archivist")
+        r = archivist.post(f"/ui/acts/{act['id']}/cancel", data={"csrf_token": token, "reason": ""})
+        assert r.status_code == 422 and 'id="act-error"' in r.text
+        r = archivist.post(
+            f"/ui/acts/{act['id']}/cancel", data={"csrf_token": token, "reason": "Ошибка в описи"}
+        )
+        assert "Акт отменён" in r.text and "Ошибка в описи" in r.text and 'id="cancel-act"' not in r.text
+    cancelled = app_client.get(f"{R}/acts/{act['id']}").json()
+    assert (
+        cancelled["status"] == "cancelled"
+        and cancelled["cancellation"]["cancelled_by"] == "Архивист Настоящий"
+    )
+    assert app_client.post(f"{R}/acts", json={}).status_code == 201  # its documents are free again
