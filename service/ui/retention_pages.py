@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated, Any
 
@@ -272,6 +273,24 @@ async def _act_page(
     )
 
 
+async def _on_act(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    tenant_id: str,
+    today: date,
+    act_service: ActService,
+    act_id: str,
+    change: Awaitable[Any],
+    done: str,
+) -> Response[Any]:
+    """Run a change of the act; refused, the act page again with the message by its forms."""
+    try:
+        await change
+    except (InvalidInput, Conflict) as e:
+        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
+    return see_other(f"/ui/acts/{act_id}?done={done}")
+
+
 @post("/ui/acts", operation_id="uiDraftAct", include_in_schema=False)
 async def draft_act(
     data: FormData,
@@ -298,13 +317,10 @@ async def approve_act(
 ) -> Response[Any]:
     # The approver is the director signed in, not a name typed on the form.
     fields = {k: data.get(k) or None for k in ("protocol_number", "protocol_date", "approved_on")}
-    try:
-        await act_service.approve(
-            tenant_id, act_id, {**fields, "approved_by": principal.display_name}, today=today
-        )
-    except (InvalidInput, Conflict) as e:
-        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
-    return see_other(f"/ui/acts/{act_id}?done=act_approved")
+    approval = act_service.approve(
+        tenant_id, act_id, {**fields, "approved_by": principal.display_name}, today=today
+    )
+    return await _on_act(request, principal, tenant_id, today, act_service, act_id, approval, "act_approved")
 
 
 @post("/ui/acts/{act_id:str}/cancel", operation_id="uiCancelAct", include_in_schema=False)
@@ -318,13 +334,11 @@ async def cancel_act(
     act_service: NamedDependency[ActService],
 ) -> Response[Any]:
     """A draft or an approved act, before execution; its documents may go into a later act."""
-    try:
-        await act_service.cancel(
-            tenant_id, act_id, {"cancelled_by": principal.display_name, "reason": data.get("reason")}
-        )
-    except (InvalidInput, Conflict) as e:
-        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
-    return see_other(f"/ui/acts/{act_id}?done=act_cancelled")
+    fields = {"cancelled_by": principal.display_name, "reason": data.get("reason")}
+    cancellation = act_service.cancel(tenant_id, act_id, fields)
+    return await _on_act(
+        request, principal, tenant_id, today, act_service, act_id, cancellation, "act_cancelled"
+    )
 
 
 @get("/ui/acts/{act_id:str}/execute", operation_id="uiExecuteConfirm", include_in_schema=False)
@@ -375,8 +389,5 @@ async def execute_act(
         raise InvalidInput(
             "Подтвердите уничтожение: отметьте флажок под списком документов.", field="confirm"
         )
-    try:
-        await act_service.execute(tenant_id, act_id, executed_by=principal.display_name, today=today)
-    except Conflict as e:
-        return await _act_page(request, principal, tenant_id, today, act_service, act_id, error=e.message)
-    return see_other(f"/ui/acts/{act_id}?done=act_executed")
+    execution = act_service.execute(tenant_id, act_id, executed_by=principal.display_name, today=today)
+    return await _on_act(request, principal, tenant_id, today, act_service, act_id, execution, "act_executed")
