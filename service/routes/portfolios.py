@@ -81,9 +81,14 @@ def provide_portfolio_filters(
     )
 
 
-def _queued(stores: Stores, queued: Queued) -> Response[Any]:
+def wake_portfolio_worker(stores: Stores) -> None:
+    """A job was queued: the background worker starts on it now instead of at its next poll."""
     if stores.jobs_waiting is not None:
         stores.jobs_waiting.set()
+
+
+def _queued(stores: Stores, queued: Queued) -> Response[Any]:
+    wake_portfolio_worker(stores)
     return Response(job_view(queued.job), status_code=HTTP_202_ACCEPTED, media_type="application/json")
 
 
@@ -120,6 +125,24 @@ async def portfolio_stream(result: Built | Ready, stores: Stores, *, today: date
         },
         background=BackgroundTask(result.keep) if isinstance(result, Built) else None,
     )
+
+
+async def deliver(
+    result: Built | Ready | BundleStream,
+    stores: Stores,
+    access_log: AccessLog,
+    request: Request[Any, Any, Any],
+    *,
+    today: date,
+) -> Stream:
+    """A ready portfolio or bundle as the response, with its access-log entry (API and pages)."""
+    action = "read_bundle" if isinstance(result, BundleStream) else "read_portfolio"
+    await access_log.record(
+        result.student.school_id, action, student_id=result.student.id, ip=client_ip(request)
+    )
+    if isinstance(result, BundleStream):
+        return bundle_stream(result, today=today)
+    return await portfolio_stream(result, stores, today=today)
 
 
 def bundle_stream(result: BundleStream, *, today: date) -> Stream:
@@ -179,13 +202,8 @@ class PortfolioController(Controller):
             tenant_id, student_id, options, today=today, by=principal.user_id
         )
         if isinstance(result, Queued):
-            if stores.jobs_waiting is not None:
-                stores.jobs_waiting.set()
-            return Response(
-                job_view(result.job), status_code=HTTP_202_ACCEPTED, media_type="application/json"
-            )
-        await access_log.record(tenant_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
-        return await portfolio_stream(result, stores, today=today)
+            return _queued(stores, result)
+        return await deliver(result, stores, access_log, request, today=today)
 
     @get(
         "/students/{student_id:str}/bundle.zip",
@@ -224,8 +242,7 @@ class PortfolioController(Controller):
         )
         if isinstance(result, Queued):
             return _queued(stores, result)
-        await access_log.record(tenant_id, "read_bundle", student_id=student_id, ip=client_ip(request))
-        return bundle_stream(result, today=today)
+        return await deliver(result, stores, access_log, request, today=today)
 
     @get("/portfolio-jobs/{job_id:str}", operation_id="getPortfolioJob", summary="Ход формирования портфолио")
     async def job(

@@ -27,6 +27,7 @@ from service.domain.retention_service import RetentionService
 from service.domain.roles import Role
 from service.domain.students import StudentService
 from service.errors import Forbidden
+from service.models import Document, Student
 from service.schemas import DocumentRead, DocumentUpload, LeavingCreate, StudentCreate, StudentRead
 
 
@@ -60,6 +61,25 @@ async def store_upload(
             ip=client_ip(request),
         )
     return outcome
+
+
+async def readable_documents(
+    principal: Principal,
+    student_id: str,
+    student_service: StudentService,
+    document_service: DocumentService,
+    access_log: AccessLog,
+) -> tuple[Student, list[Document], bool]:
+    """The pupil, the documents of their record the caller may read (a family: verified ones
+    only) and whether the caller reads as family; the listing is logged."""
+    tenant_id = principal.school_id
+    student = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
+    documents = await document_service.list_for_record(tenant_id, student, class_material=True)
+    family = not sees_unverified(principal, student)
+    if family:
+        documents = [d for d in documents if d.status == "verified"]
+    await access_log.record(tenant_id, "read_list", student_id=student_id)
+    return student, documents, family
 
 
 class StudentController(Controller):
@@ -203,10 +223,7 @@ class StudentController(Controller):
         access_log: NamedDependency[AccessLog],
     ) -> list[DocumentRead]:
         """Documents of a pupil, oldest first; a family sees verified ones only."""
-        student = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
-        documents = await document_service.list_for_record(tenant_id, student, class_material=True)
-        family = not sees_unverified(principal, student)
-        if family:
-            documents = [d for d in documents if d.status == "verified"]
-        await access_log.record(tenant_id, "read_list", student_id=student_id)
+        _, documents, family = await readable_documents(
+            principal, student_id, student_service, document_service, access_log
+        )
         return [DocumentRead.of(d, for_family=family, as_pupil=student_id) for d in documents]

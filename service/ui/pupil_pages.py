@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from service.domain.access_log import ACTIONS_RU, AccessLog, client_ip
+from service.domain.access_log import ACTIONS_RU, AccessLog
 from service.domain.bundle_service import BundleService
 from service.domain.documents import DocumentService
 from service.domain.metadata import academic_year_of, parse_class_name
@@ -37,8 +37,8 @@ from service.lifespan import Stores
 from service.models import Document
 from service.routes.access_log import access_log_entries
 from service.routes.documents import readable_document
-from service.routes.portfolios import PortfolioFilters, bundle_stream, job_view, portfolio_stream
-from service.routes.students import store_upload
+from service.routes.portfolios import PortfolioFilters, deliver, job_view, wake_portfolio_worker
+from service.routes.students import readable_documents, store_upload
 from service.schemas import DocumentUpload
 from service.ui.rendering import page
 
@@ -124,12 +124,9 @@ async def pupil_card(
     access_log: NamedDependency[AccessLog],
 ) -> Template:
     """The same documents the API lists for this caller (a family: verified ones only)."""
-    pupil = ensure_documents_readable(principal, await student_service.get(tenant_id, student_id))
-    documents = await document_service.list_for_record(tenant_id, pupil, class_material=True)
-    family = not sees_unverified(principal, pupil)
-    if family:
-        documents = [d for d in documents if d.status == "verified"]
-    await access_log.record(tenant_id, "read_list", student_id=student_id)
+    pupil, documents, family = await readable_documents(
+        principal, student_id, student_service, document_service, access_log
+    )
     rewards = [reward_view(r) for r in await reward_service.list_for_student(tenant_id, student_id)]
     holds: list[dict[str, Any]] = []
     if principal.has(Role.ARCHIVIST):
@@ -186,9 +183,7 @@ async def render_document(
     document, pupil = await readable_document(
         principal, tenant_id, document_id, document_service, student_service
     )
-    family = not sees_unverified(principal, pupil)
-    if family and document.status != "verified":
-        raise NotFound("Документ не найден.")
+    family = not sees_unverified(principal, pupil)  # readable_document hid pending ones from it
     archivist = principal.has(Role.ARCHIVIST)
     return page(
         request,
@@ -247,38 +242,24 @@ async def download(
             tenant_id, student_id, options, today=today, by=principal.user_id
         )
         if isinstance(state, Queued):
-            _wake_worker(stores)
+            wake_portfolio_worker(stores)
             return Response(job_view(state.job), status_code=202)
         if isinstance(state, Built):
             await state.keep()  # the download that follows is served from the kept copy
         return Response({"ready": True})
     if what == "bundle":
-        bundle = await bundle_service.request(
+        result: Any = await bundle_service.request(
             tenant_id, student_id, options, today=today, by=principal.user_id
         )
-        if isinstance(bundle, Queued):
-            return _preparing(request, stores, bundle, pupil, "Пакет документов")
-        await access_log.record(tenant_id, "read_bundle", student_id=student_id, ip=client_ip(request))
-        return bundle_stream(bundle, today=today)
-    result = await portfolio_service.request(
-        tenant_id, student_id, options, today=today, by=principal.user_id
-    )
+    else:
+        result = await portfolio_service.request(
+            tenant_id, student_id, options, today=today, by=principal.user_id
+        )
     if isinstance(result, Queued):
-        return _preparing(request, stores, result, pupil, "Портфолио")
-    await access_log.record(tenant_id, "read_portfolio", student_id=student_id, ip=client_ip(request))
-    return await portfolio_stream(result, stores, today=today)
-
-
-def _wake_worker(stores: Stores) -> None:
-    if stores.jobs_waiting is not None:
-        stores.jobs_waiting.set()
-
-
-def _preparing(
-    request: Request[Any, Any, Any], stores: Stores, queued: Queued, pupil: Any, what_ru: str
-) -> Template:
-    _wake_worker(stores)
-    return page(request, "preparing.html", 202, job=job_view(queued.job), pupil=pupil, what_ru=what_ru)
+        wake_portfolio_worker(stores)
+        what_ru = "Пакет документов" if what == "bundle" else "Портфолио"
+        return page(request, "preparing.html", 202, job=job_view(result.job), pupil=pupil, what_ru=what_ru)
+    return await deliver(result, stores, access_log, request, today=today)
 
 
 @get("/ui/pupils/{student_id:str}/upload", operation_id="uiUploadPage", include_in_schema=False)
