@@ -79,8 +79,12 @@ def problem(status: int, detail: str, code: str, field: str | None = None) -> Re
     return Response(body, status_code=status, media_type="application/problem+json")
 
 
+def status_of(exc: errors.ArchiveError) -> int:
+    return next((s for t, s in STATUS_OF.items() if isinstance(exc, t)), HTTP_500_INTERNAL_SERVER_ERROR)
+
+
 def archive_error_handler(_: Request[Any, Any, Any], exc: errors.ArchiveError) -> Response[dict[str, Any]]:
-    status = next((s for t, s in STATUS_OF.items() if isinstance(exc, t)), HTTP_500_INTERNAL_SERVER_ERROR)
+    status = status_of(exc)
     if status >= 500 and status != HTTP_503_SERVICE_UNAVAILABLE:
         log.error("archive error: %s", exc.code)
     return problem(status, exc.message, exc.code, exc.field)

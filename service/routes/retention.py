@@ -164,7 +164,8 @@ async def release_hold_logged(
     return hold
 
 
-def _as_of(value: str | None, today: date) -> date:
+def parse_as_of(value: str | None, today: date) -> date:
+    """The date of a due list or an act: ISO or ДД.ММ.ГГГГ; empty means today."""
     if not value:
         return today
     try:
@@ -297,7 +298,7 @@ class RetentionController(Controller):
         ] = None,
     ) -> dict[str, Any]:
         """Due cases (counts, bytes); ЭПК cases awaiting review; ДМН cases awaiting a decision; held cases."""
-        report = await retention_service.due(tenant_id, as_of=_as_of(as_of, today))
+        report = await retention_service.due(tenant_id, as_of=parse_as_of(as_of, today))
 
         def block(items: list[DueCase]) -> dict[str, Any]:
             return {
@@ -399,7 +400,7 @@ class ActController(Controller):
     ) -> dict[str, Any]:
         """A draft from the due cases as of a date (a dry run: nothing is touched)."""
         act = await act_service.draft(
-            tenant_id, as_of=_as_of(data.as_of, today), compiled_by=data.compiled_by, today=today
+            tenant_id, as_of=parse_as_of(data.as_of, today), compiled_by=data.compiled_by, today=today
         )
         return _act_view(act)
 

@@ -48,9 +48,8 @@ def for_pages(handler: Callable[[Request[Any, Any, Any], Any], Response[Any]]) -
             title=TITLES_BY_CODE.get(body.get("code", ""), body.get("title", "Ошибка")),
             detail=body.get("detail", ""),
         )
-        for name in ("Retry-After",):
-            if name in problem.headers:
-                response.headers[name] = problem.headers[name]
+        if "Retry-After" in problem.headers:  # the rate limit's wait, for the page too
+            response.headers["Retry-After"] = problem.headers["Retry-After"]
         return response
 
     return handle

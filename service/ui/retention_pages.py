@@ -20,7 +20,7 @@ from service.domain.principal import Principal
 from service.domain.retention_service import DueCase, RetentionService, due_case_view
 from service.domain.roles import Role
 from service.errors import Conflict, InvalidInput, NotFound
-from service.routes.retention import _as_of, place_hold_logged, release_hold_logged
+from service.routes.retention import parse_as_of, place_hold_logged, release_hold_logged
 from service.ui.rendering import page, see_other
 from service.ui.session_pages import FormData, local_path
 
@@ -114,7 +114,7 @@ async def due(
 ) -> Template:
     error = None
     try:
-        day = _as_of(as_of, today)
+        day = parse_as_of(as_of, today)
     except InvalidInput:
         day, error = (
             today,
@@ -300,7 +300,10 @@ async def draft_act(
     act_service: NamedDependency[ActService],
 ) -> Redirect:
     act = await act_service.draft(
-        tenant_id, as_of=_as_of(data.get("as_of"), today), compiled_by=principal.display_name, today=today
+        tenant_id,
+        as_of=parse_as_of(data.get("as_of"), today),
+        compiled_by=principal.display_name,
+        today=today,
     )
     return see_other(f"/ui/acts/{act['_id']}?done=act_drafted")
 

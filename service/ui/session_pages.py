@@ -14,7 +14,8 @@ from service.auth import SESSION_COOKIE, account_service_of, authenticate
 from service.domain.principal import Principal, filter_students
 from service.domain.roles import Role
 from service.domain.students import StudentService
-from service.errors import ArchiveError, NotSignedIn
+from service.errors import ArchiveError
+from service.problems import status_of
 from service.routes.accounts import school_of, session_cookie
 from service.settings import Settings
 from service.ui.rendering import page, see_other
@@ -50,9 +51,8 @@ async def sign_in(
             school_of(settings, None), data.get("login", ""), data.get("password", ""), kind="cookie"
         )
     except ArchiveError as e:
-        status = 429 if e.code == "too_many_attempts" else 401 if isinstance(e, NotSignedIn) else 400
         return page(
-            request, "sign_in.html", status, error=e.message, next=target, login=data.get("login", "")
+            request, "sign_in.html", status_of(e), error=e.message, next=target, login=data.get("login", "")
         )
     response = see_other(target)
     response.cookies.append(session_cookie(issued, settings, request))
