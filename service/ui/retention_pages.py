@@ -353,6 +353,19 @@ async def execute_confirm(
     document_service: NamedDependency[DocumentService],
     retention_service: NamedDependency[RetentionService],
 ) -> Template:
+    return await _confirm_page(request, tenant_id, act_id, act_service, document_service, retention_service)
+
+
+async def _confirm_page(
+    request: Request[Any, Any, Any],
+    tenant_id: str,
+    act_id: str,
+    act_service: ActService,
+    document_service: DocumentService,
+    retention_service: RetentionService,
+    *,
+    error: str | None = None,
+) -> Template:
     """Names every document that will be destroyed, and those a hold placed since will keep."""
     await act_service.check_executable(tenant_id, act_id)
     act = await act_service.get(tenant_id, act_id)
@@ -369,6 +382,8 @@ async def execute_confirm(
     return page(
         request,
         "execute.html",
+        422 if error else 200,
+        error=error,
         act=act,
         names=names,
         cases=cases,
@@ -387,10 +402,18 @@ async def execute_act(
     tenant_id: NamedDependency[str],
     today: NamedDependency[date],
     act_service: NamedDependency[ActService],
+    document_service: NamedDependency[DocumentService],
+    retention_service: NamedDependency[RetentionService],
 ) -> Response[Any]:
     if data.get("confirm") != "yes":
-        raise InvalidInput(
-            "Подтвердите уничтожение: отметьте флажок под списком документов.", field="confirm"
+        return await _confirm_page(
+            request,
+            tenant_id,
+            act_id,
+            act_service,
+            document_service,
+            retention_service,
+            error="Подтвердите уничтожение: отметьте флажок под списком документов.",
         )
     execution = act_service.execute(tenant_id, act_id, executed_by=principal.display_name, today=today)
     return await _on_act(request, principal, tenant_id, today, act_service, act_id, execution, "act_executed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -29,7 +30,13 @@ async def queue(
     document_service: NamedDependency[DocumentService],
     student_service: NamedDependency[StudentService],
     show: Annotated[str | None, QueryParameter()] = None,
-) -> Template:
+) -> Response[Any]:
+    if show:
+        pending = {d.id for d in await document_service.verification_queue(tenant_id, limit=QUEUE_PAGE)}
+        if show not in pending:
+            # Decided meanwhile (or not a document at all): its own page says which, instead of
+            # the queue putting another document under the deputy's keys.
+            return see_other(f"/ui/documents/{quote(show, safe='')}")
     return await _queue_page(request, tenant_id, document_service, student_service, show=show)
 
 

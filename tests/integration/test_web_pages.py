@@ -374,6 +374,11 @@ def test_the_act_pages_take_names_from_the_session_and_say_what_a_hold_kept(
         token = _sign_in(archivist, "archivist")
         confirm = archivist.get(f"/ui/acts/{act['id']}/execute").text
         assert "уничтожены: 1 документ " in confirm and "будут пропущены" in confirm
+        # Without the tick (a browser that skips `required`): the same list again, with the reason.
+        unticked = archivist.post(f"/ui/acts/{act['id']}/execute", data={"csrf_token": token})
+        assert unticked.status_code == 422 and 'id="confirm-error"' in unticked.text
+        assert "будут пропущены" in unticked.text
+        assert app_client.get(f"{R}/acts/{act['id']}").json()["status"] == "approved"
         r = archivist.post(
             f"/ui/acts/{act['id']}/execute",
             data={"csrf_token": token, "confirm": "yes", "executed_by": "Подставной"},
@@ -403,3 +408,18 @@ def test_an_act_can_be_cancelled_from_its_page_with_a_reason(
         and cancelled["cancellation"]["cancelled_by"] == "Архивист Настоящий"
     )
     assert app_client.post(f"{R}/acts", json={}).status_code == 201  # its documents are free again
+
+
+def test_the_queue_never_puts_another_document_under_the_deputys_keys(
+    client: TestClient, settings: Settings
+) -> None:
+    pupil = create_student(client)
+    decided = upload(client, pupil["id"], jpeg_bytes()).json()
+    upload(client, pupil["id"], jpeg_bytes(color="gray"))  # still pending, oldest-but-one
+    client.post(f"/api/v1/documents/{decided['id']}/verification", json={"decision": "verified"})
+    make_user(client, "deputy", ["deputy"])
+    with _browser(settings) as browser:
+        _sign_in(browser, "deputy")
+        r = browser.get(f"/ui/verification?show={decided['id']}", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/ui/documents/{decided['id']}"
+        assert browser.get("/ui/verification?show=no-such-id").status_code == 404
